@@ -1,0 +1,278 @@
+"""Recurrent classifiers: RNNClassifier, LSTMClassifier, GRUClassifier."""
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d
+
+from . import _docstrings
+from ._base import BaseRecurrent
+
+__all__ = ["RNNClassifier", "LSTMClassifier", "GRUClassifier"]
+
+
+def accuracy_from_outputs(y, outputs):
+    """Fraction of correct predictions in a batch of logits (torch tensors)."""
+    return (outputs.argmax(dim=1) == y).to(torch.float32).mean()
+
+
+class _RecurrentClassifier(ClassifierMixin, BaseRecurrent):
+    """Classification head on top of :class:`BaseRecurrent`."""
+
+    _parameter_constraints = {
+        **BaseRecurrent._parameter_constraints,
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+    }
+
+    _score_outputs = staticmethod(accuracy_from_outputs)
+
+    def __init__(
+        self,
+        *,
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        summary="last+mean+max",
+        class_weight=None,
+        max_iter=200,
+        batch_size=32,
+        learning_rate_init=1e-3,
+        alpha=1e-4,
+        clip_grad_norm=1.0,
+        scale_inputs=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        shuffle=True,
+        random_state=None,
+        device="auto",
+        callbacks=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        super().__init__(
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            summary=summary,
+            max_iter=max_iter,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            alpha=alpha,
+            clip_grad_norm=clip_grad_norm,
+            scale_inputs=scale_inputs,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            shuffle=shuffle,
+            random_state=random_state,
+            device=device,
+            callbacks=callbacks,
+            verbose=verbose,
+            warm_start=warm_start,
+        )
+        self.class_weight = class_weight
+
+    # -- hooks used by BaseRecurrent ---------------------------------------------
+
+    def _validate_target(self, y, *, reset, classes=None):
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if reset:
+            encoder = LabelEncoder().fit(y if classes is None else classes)
+            self.classes_ = encoder.classes_
+            if classes is not None and not np.isin(y, self.classes_).all():
+                raise ValueError(f"y holds labels that are not in classes={list(classes)}.")
+            if self.class_weight is None:
+                weights = np.ones(len(self.classes_))
+            else:
+                present = np.isin(self.classes_, y)
+                weights = np.ones(len(self.classes_))
+                weights[present] = compute_class_weight(self.class_weight, classes=self.classes_[present], y=y)
+            self._class_weights = weights.astype(np.float32)
+        else:
+            unseen = ~np.isin(y, self.classes_)
+            if unseen.any():
+                raise ValueError(
+                    f"y holds labels not seen in the first fit: {np.unique(y[unseen]).tolist()}; "
+                    "pass every label through partial_fit(..., classes=...) on the first call."
+                )
+        return np.searchsorted(self.classes_, y).astype(np.int64)
+
+    def _n_network_outputs(self):
+        return len(self.classes_)
+
+    def _criterion(self):
+        return torch.nn.CrossEntropyLoss, {"weight": torch.from_numpy(self._class_weights)}
+
+    def _validation_split(self, y, seed):
+        """A stratified random split seeded by ``random_state``."""
+        n = len(y)
+        n_valid = int(np.ceil(self.validation_fraction * n))
+        _, counts = np.unique(y, return_counts=True)
+        stratify = y if counts.min() >= 2 and n_valid >= len(counts) and n - n_valid >= len(counts) else None
+        if n_valid < 1 or n - n_valid < 1:
+            raise ValueError(
+                f"early_stopping needs at least one training and one validation sample; "
+                f"validation_fraction={self.validation_fraction} of {n} samples leaves none."
+            )
+        train, valid = train_test_split(np.arange(n), test_size=n_valid, random_state=seed, stratify=stratify)
+        return np.sort(train), np.sort(valid)
+
+    # -- public API ------------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None):
+        """Train for exactly one more epoch (the first call initializes).
+
+        Parameters
+        ----------
+        X : array-like or list of array-like
+            Sequences, as in :meth:`fit`.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        classes : array-like of shape (n_classes,), default=None
+            Every label that any call may see. Required on the first call
+            unless ``y`` already holds every class; ignored afterwards.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._fit(X, y, incremental=True, classes=classes)
+
+    def predict_proba(self, X):
+        """Class probabilities of each sequence.
+
+        Parameters
+        ----------
+        X : array-like or list of array-like
+            Sequences with ``n_features_in_`` features per time step.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities in the order of ``classes_``.
+        """
+        logits = torch.from_numpy(self._network_outputs(X))
+        return torch.softmax(logits.double(), dim=1).numpy()
+
+    def predict(self, X):
+        """Predict the class of each sequence.
+
+        Parameters
+        ----------
+        X : array-like or list of array-like
+            Sequences with ``n_features_in_`` features per time step.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels, of the same type as the training labels.
+        """
+        outputs = self._network_outputs(X)
+        return self.classes_[outputs.argmax(axis=1)]
+
+
+_CLASSIFIER_DOC = """{title}
+
+    A {cell_name} reads each sequence; a summary of its hidden states (see
+    ``summary``) goes through a linear layer to one logit per class, trained
+    with the cross-entropy loss and the Adam optimizer through skorch.
+    Inputs are standardized internally.
+
+    Read more in the :ref:`User Guide <user_guide>`.
+
+    Parameters
+    ----------
+    {architecture}
+
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss: ``{{label: weight}}``,
+        ``"balanced"`` (inversely proportional to class frequencies in ``y``),
+        or None for equal weights.
+
+    {training}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+
+    {attributes}
+
+    See Also
+    --------
+    {see_also}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import {name}
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.randn(200, 20, 1)
+    >>> y = np.where(X[:, :5, 0].mean(axis=1) > 0, "up", "down")
+    >>> model = {name}(hidden_size=16, max_iter=40, random_state=0).fit(X, y)
+    >>> model.classes_
+    array(['down', 'up'], dtype='<U4')
+    >>> model.predict_proba(X[:3]).shape
+    (3, 2)
+    >>> model.score(X, y) > 0.9
+    True
+    """
+
+
+def _classifier_doc(name, cell_name, title, see_also):
+    return _CLASSIFIER_DOC.format(
+        name=name,
+        cell_name=cell_name,
+        title=title,
+        architecture=_docstrings.ARCHITECTURE,
+        training=_docstrings.TRAINING.format(
+            validation_split="For classifiers it is a stratified random draw seeded by ``random_state``."
+        ),
+        attributes=_docstrings.ATTRIBUTES.format(loss_scale="", score_name="Accuracy"),
+        see_also=see_also,
+    )
+
+
+class RNNClassifier(_RecurrentClassifier):
+    _cell = "rnn"
+
+
+class LSTMClassifier(_RecurrentClassifier):
+    _cell = "lstm"
+
+
+class GRUClassifier(_RecurrentClassifier):
+    _cell = "gru"
+
+
+RNNClassifier.__doc__ = _classifier_doc(
+    "RNNClassifier",
+    "Elman recurrent network (``torch.nn.RNN`` with tanh)",
+    "Elman recurrent neural network classifier for sequences.",
+    "LSTMClassifier : Long short-term memory classifier.\n    GRUClassifier : Gated recurrent unit classifier.",
+)
+LSTMClassifier.__doc__ = _classifier_doc(
+    "LSTMClassifier",
+    "long short-term memory network (``torch.nn.LSTM``)",
+    "Long short-term memory (LSTM) classifier for sequences.",
+    "RNNClassifier : Elman recurrent network classifier.\n    GRUClassifier : Gated recurrent unit classifier.",
+)
+GRUClassifier.__doc__ = _classifier_doc(
+    "GRUClassifier",
+    "gated recurrent unit network (``torch.nn.GRU``)",
+    "Gated recurrent unit (GRU) classifier for sequences.",
+    "RNNClassifier : Elman recurrent network classifier.\n    LSTMClassifier : Long short-term memory classifier.",
+)

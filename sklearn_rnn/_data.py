@@ -1,0 +1,135 @@
+"""Tensors in, minibatches out: the data path between the estimators and skorch.
+
+skorch's default ``Dataset`` + ``DataLoader`` fetch and collate one sample at
+a time. Here the whole training set is one tensor and a minibatch is one
+indexing operation, as in a hand-written PyTorch loop.
+"""
+
+import numpy as np
+import torch
+
+__all__ = ["SequenceDataset", "BatchIterator", "to_tensor", "iter_batches", "predict_in_batches"]
+
+
+def to_tensor(array, device):
+    """A tensor on ``device`` from a NumPy array, sharing memory when possible."""
+    if array.flags.writeable and array.flags.c_contiguous:
+        tensor = torch.from_numpy(array)
+    else:
+        tensor = torch.tensor(np.ascontiguousarray(array))
+    return tensor.to(device)
+
+
+class SequenceDataset(torch.utils.data.Dataset):
+    """Padded sequences, their lengths and targets, held as whole tensors.
+
+    Parameters
+    ----------
+    X : Tensor of shape (n_samples, n_timesteps, n_features)
+    lengths : Tensor of shape (n_samples,) on the CPU, or None
+        Valid steps per sequence; None when every sequence is complete.
+    y : Tensor of shape (n_samples, ...) or None
+    """
+
+    def __init__(self, X, lengths=None, y=None):
+        self.X = X
+        self.lengths = lengths
+        self.y = y
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, index):
+        return self.batch(torch.as_tensor([index]))
+
+    def batch(self, index):
+        """The minibatch at integer positions ``index`` (a slice or a tensor)."""
+        y = None if self.y is None else self.y[index]
+        if self.lengths is None:
+            return self.X[index], y
+        lengths = self.lengths[index]
+        # Trim the padding shared by the whole batch: the RNN never runs on it.
+        X = self.X[index, : int(lengths.max())]
+        return {"X": X, "lengths": lengths}, y
+
+
+class BatchIterator:
+    """Minibatches of a :class:`SequenceDataset`, for skorch's ``iterator_train``.
+
+    Shuffling draws from torch's global generator, which the estimators seed
+    from ``random_state``. For variable-length sequences the shuffled order
+    is cut into pools of ``50 * batch_size`` sequences, each pool is sorted by
+    length before it is cut into batches, and the batches are shuffled again,
+    so that a batch holds sequences of similar length and little padding.
+    """
+
+    pool_batches = 50
+
+    def __init__(self, dataset, batch_size, shuffle=False):
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+
+    def __len__(self):
+        return -(-len(self.dataset) // self.batch_size)
+
+    def _index_batches(self):
+        n, size = len(self.dataset), self.batch_size
+        lengths = self.dataset.lengths
+        if lengths is None:
+            if not self.shuffle:
+                return [slice(start, start + size) for start in range(0, n, size)]
+            order = torch.randperm(n, device=self.dataset.X.device)
+            return list(order.split(size))
+        order = torch.randperm(n) if self.shuffle else torch.arange(n)
+        batches = []
+        for pool in order.split(size * self.pool_batches):
+            pool = pool[torch.argsort(lengths[pool], stable=True)]
+            batches.extend(pool.split(size))
+        if self.shuffle:
+            batches = [batches[i] for i in torch.randperm(len(batches)).tolist()]
+        return batches
+
+    def __iter__(self):
+        for index in self._index_batches():
+            yield self.dataset.batch(index)
+
+
+def iter_batches(X, lengths, batch_size):
+    """Yield ``(positions, X_batch, lengths_batch)`` for prediction.
+
+    Variable-length input is visited in order of length, so that a batch
+    holds sequences of similar length; ``positions`` maps the batch back to
+    the input's order. Each batch is trimmed to its longest sequence.
+    """
+    n = len(X)
+    if lengths is None:
+        for start in range(0, n, batch_size):
+            yield slice(start, start + batch_size), X[start : start + batch_size], None
+        return
+    order = np.argsort(lengths, kind="stable")
+    for start in range(0, n, batch_size):
+        positions = order[start : start + batch_size]
+        batch_lengths = lengths[positions]
+        yield positions, X[positions, : int(batch_lengths.max())], batch_lengths
+
+
+def predict_in_batches(module, X, lengths, device, batch_size):
+    """Run ``module`` over ``X`` in inference mode, batch by batch.
+
+    Returns a tensor on ``device`` of shape ``(n_samples, n_outputs)`` in the
+    order of ``X``. Only one batch of input is copied to the device at a time.
+    """
+    module.eval()
+    chunks, order = [], []
+    with torch.inference_mode():
+        for positions, X_batch, batch_lengths in iter_batches(X, lengths, batch_size):
+            lengths_t = None if batch_lengths is None else torch.from_numpy(batch_lengths)
+            chunks.append(module(to_tensor(X_batch, device), lengths_t))
+            order.append(positions)
+        out = torch.cat(chunks)
+        if lengths is not None:
+            inverse = torch.empty_like(out)
+            inverse[torch.from_numpy(np.concatenate(order)).to(out.device)] = out
+            out = inverse
+    return out

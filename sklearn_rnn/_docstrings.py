@@ -1,0 +1,134 @@
+"""Parameter and attribute descriptions shared by the estimators' docstrings."""
+
+ARCHITECTURE = """\
+hidden_size : int, default=64
+        Number of units in each recurrent layer.
+
+    num_layers : int, default=1
+        Number of stacked recurrent layers.
+
+    bidirectional : bool, default=False
+        If True, each layer also reads the sequence backwards and the two
+        directions' states are concatenated.
+
+    dropout : float, default=0.0
+        Dropout probability between stacked layers and on the sequence
+        summary before the output layer.
+
+    summary : str, default="last+mean+max"
+        How the sequence of hidden states is summarized for the output layer:
+        ``"last"`` (the state at the last valid step, and for bidirectional
+        models the backward state at the first step), ``"mean"`` or ``"max"``
+        over the valid steps, or a ``"+"``-joined combination of them whose
+        parts are concatenated. The default keeps long sequences trainable,
+        since gradients reach every step through the mean and max."""
+
+TRAINING = """\
+max_iter : int, default=200
+        Maximum number of epochs (passes over the training data).
+
+    batch_size : int, default=32
+        Number of sequences per minibatch.
+
+    learning_rate_init : float, default=1e-3
+        Learning rate of the Adam optimizer.
+
+    alpha : float, default=1e-4
+        Strength of the L2 penalty, as in
+        :class:`~sklearn.neural_network.MLPRegressor`: the loss gains
+        ``alpha / (2 * n_samples) * ||w||^2``, applied as Adam's
+        ``weight_decay = alpha / n_samples`` (``n_samples`` of the first fit).
+
+    clip_grad_norm : float or None, default=1.0
+        Largest gradient norm allowed in a step; larger gradients are scaled
+        down (guards against exploding gradients). None disables clipping.
+
+    scale_inputs : bool, default=True
+        Standardize each input feature with its mean and standard deviation
+        over all valid time steps of the training data. The statistics are
+        stored in the network, so predictions need no user-side scaler.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data, stop when the
+        validation loss has not improved by ``tol`` for ``n_iter_no_change``
+        epochs, and restore the weights of the best epoch. Ignored by
+        ``partial_fit``.
+
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out when ``early_stopping`` is
+        True. {validation_split}
+
+    n_iter_no_change : int, default=10
+        Number of epochs without an improvement of more than ``tol`` (of the
+        validation loss with early stopping, else of the training loss) after
+        which training stops.
+
+    tol : float, default=1e-4
+        Minimum decrease of the monitored loss that counts as an improvement.
+
+    shuffle : bool, default=True
+        Shuffle the training sequences before each epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialization, shuffling, dropout and the validation
+        split. The same seed on the same data and device gives the same
+        model. ``fit`` does not change torch's global random state.
+
+    device : str, default="auto"
+        ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"`` (CUDA when available,
+        else the CPU).
+
+    callbacks : list of skorch callbacks or None, default=None
+        Extra ``skorch.callbacks.Callback`` instances (or ``(name, callback)``
+        pairs), copied into the skorch net at each fit; for example a
+        ``skorch.callbacks.LRScheduler``. They run after the estimator's own
+        loss bookkeeping, so ``net.history`` already holds ``train_loss`` (and
+        ``valid_loss``, ``valid_score`` with early stopping) at epoch end.
+
+    verbose : int, default=0
+        0 is silent; 1 or more prints one line per epoch with the training
+        loss, the validation loss and score (with early stopping) and the
+        epoch's duration.
+
+    warm_start : bool, default=False
+        If True, the next ``fit`` continues training the fitted network (with
+        the input and target scaling learned by the first fit) instead of
+        starting anew."""
+
+ATTRIBUTES = """\
+n_features_in_ : int
+        Number of features per time step seen during ``fit`` (a 2-D input
+        has one), never the number of time steps.
+
+    feature_names_in_ : ndarray of shape (n_timesteps,)
+        Column names of ``X`` when it was a 2-D DataFrame of univariate
+        sequences (the columns are time steps). Defined only then.
+
+    n_iter_ : int
+        Number of epochs run, summed over warm starts and ``partial_fit``.
+
+    loss_curve_ : list of float
+        Mean training loss of each epoch, on the scale the network is
+        trained on{loss_scale}.
+
+    validation_loss_curve_ : list of float or None
+        Validation loss of each epoch with early stopping, else None.
+
+    validation_scores_ : list of float or None
+        {score_name} on the validation data after each epoch with early
+        stopping, else None.
+
+    best_validation_score_ : float or None
+        Validation score of the epoch whose weights were kept, with early
+        stopping; else None.
+
+    best_loss_ : float
+        Smallest validation loss with early stopping, else smallest training
+        loss.
+
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` is the PyTorch module and
+        ``net_.history`` the per-epoch history.
+
+    device_ : str
+        Device the network lives on."""

@@ -1,0 +1,136 @@
+"""The PyTorch network behind every estimator.
+
+This module knows nothing about scikit-learn: it is a plain
+:class:`torch.nn.Module` that reads a (padded) batch of sequences, runs an
+Elman RNN, LSTM or GRU over it, summarizes the sequence of hidden states and
+maps the summary through a linear head.
+"""
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+SUMMARIES = ("last", "mean", "max")
+
+
+def parse_summary(summary):
+    """Split a summary specification such as ``"last+mean+max"`` into parts.
+
+    Returns a tuple of unique parts in the canonical order ``last, mean, max``.
+    Raises ``ValueError`` for unknown or empty parts.
+    """
+    parts = [part.strip() for part in str(summary).split("+")]
+    unknown = [part for part in parts if part not in SUMMARIES]
+    if unknown or not parts:
+        raise ValueError(
+            f"summary={summary!r} is not valid: use 'last', 'mean', 'max' or a "
+            "'+'-joined combination of them such as 'last+mean+max'."
+        )
+    return tuple(part for part in SUMMARIES if part in parts)
+
+
+class RecurrentNetwork(nn.Module):
+    """Recurrent layers, a sequence summary and a linear head.
+
+    Parameters
+    ----------
+    cell : {"rnn", "lstm", "gru"}
+        Recurrent cell.
+    input_size : int
+        Features per time step.
+    output_size : int
+        Width of the linear head (outputs per sequence).
+    hidden_size, num_layers, bidirectional, dropout :
+        As in :class:`torch.nn.LSTM`; ``dropout`` is also applied to the
+        summary before the head.
+    summary : tuple of str
+        Which summaries of the hidden states feed the head: any of ``"last"``
+        (the last valid step, and for bidirectional models the backward
+        direction's state at the first step), ``"mean"`` and ``"max"`` over
+        the valid steps. They are concatenated.
+    nonlinearity : str
+        Elman RNN nonlinearity (``"tanh"`` or ``"relu"``); ignored otherwise.
+    """
+
+    def __init__(
+        self,
+        cell,
+        input_size,
+        output_size,
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        summary=("last",),
+        nonlinearity="tanh",
+    ):
+        super().__init__()
+        kwargs = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
+        self.rnn = CELLS[cell](
+            input_size=input_size,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            batch_first=True,
+            bidirectional=bidirectional,
+            dropout=dropout if num_layers > 1 else 0.0,
+            **kwargs,
+        )
+        self.summary = tuple(summary)
+        self.bidirectional = bidirectional
+        self.hidden_size = hidden_size
+        n_directions = 2 if bidirectional else 1
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+        self.head = nn.Linear(hidden_size * n_directions * len(self.summary), output_size)
+        # Per-feature standardization folded into the network, so that large
+        # inputs are standardized batch by batch instead of copied whole.
+        self.register_buffer("input_mean", torch.zeros(input_size))
+        self.register_buffer("input_scale", torch.ones(input_size))
+
+    def forward(self, X, lengths=None):
+        """Map a batch ``(batch, time, features)`` to ``(batch, output_size)``.
+
+        ``lengths`` (int64, on the CPU or the device) gives each sequence's
+        number of valid steps; ``None`` means every step is valid.
+        """
+        X = (X - self.input_mean) / self.input_scale
+        if lengths is None:
+            output, _ = self.rnn(X)
+            mask = None
+        else:
+            cpu_lengths = lengths.to("cpu")
+            packed = pack_padded_sequence(X, cpu_lengths, batch_first=True, enforce_sorted=False)
+            output, _ = self.rnn(packed)
+            output, _ = pad_packed_sequence(output, batch_first=True, total_length=X.shape[1])
+            lengths = lengths.to(output.device)
+            steps = torch.arange(X.shape[1], device=output.device)
+            mask = (steps[None, :] < lengths[:, None]).unsqueeze(-1)
+        parts = []
+        for kind in self.summary:
+            if kind == "last":
+                parts.append(self._last(output, lengths))
+            elif kind == "mean":
+                if mask is None:
+                    parts.append(output.mean(dim=1))
+                else:
+                    total = output.masked_fill(~mask, 0.0).sum(dim=1)
+                    parts.append(total / lengths[:, None].to(output.dtype))
+            else:
+                if mask is None:
+                    parts.append(output.amax(dim=1))
+                else:
+                    parts.append(output.masked_fill(~mask, float("-inf")).amax(dim=1))
+        summary = parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
+        return self.head(self.dropout(summary))
+
+    def _last(self, output, lengths):
+        """The last valid forward state (and first backward state)."""
+        h = self.hidden_size
+        if lengths is None:
+            forward = output[:, -1, :h]
+        else:
+            index = (lengths - 1).view(-1, 1, 1).expand(-1, 1, h)
+            forward = output[:, :, :h].gather(1, index).squeeze(1)
+        if not self.bidirectional:
+            return forward
+        return torch.cat([forward, output[:, 0, h:]], dim=1)

@@ -1,0 +1,147 @@
+"""Input checks and conversion: every array reaches torch through here.
+
+Sequences come in three shapes (design section 3):
+
+* a 3-D array-like ``(n_samples, n_timesteps, n_features)``;
+* a 2-D array-like or DataFrame ``(n_samples, n_timesteps)``: univariate
+  sequences, one feature per step;
+* a list of arrays ``(n_timesteps_i, n_features)`` (or 1-D arrays for
+  univariate sequences) of different lengths.
+
+They are converted to one ``float32`` array ``(n_samples, max_len,
+n_features)`` plus, for variable-length input, an ``int64`` array of lengths.
+The caller's objects are never modified: conversions copy where needed.
+"""
+
+import warnings
+
+import numpy as np
+from sklearn.utils.validation import check_array, validate_data
+
+__all__ = ["check_sequences"]
+
+
+def _as_ragged(X):
+    """Whether a list/tuple ``X`` holds sequences of different shapes."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            np.asarray(X)
+        except ValueError:
+            return True
+    return False
+
+
+def _check_one_sequence(seq, index):
+    """Validate the ``index``-th sequence of a variable-length list."""
+    try:
+        arr = check_array(
+            seq,
+            ensure_2d=False,
+            dtype=np.float32,
+            ensure_min_samples=0,
+            input_name=f"X[{index}]",
+        )
+    except ValueError as exc:
+        raise ValueError(
+            f"X[{index}] is not a numeric array of shape (n_timesteps,) or (n_timesteps, n_features): {exc}"
+        ) from exc
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise ValueError(
+            f"X[{index}] has {arr.ndim} dimensions; each sequence in a list must be "
+            "1-D (n_timesteps,) or 2-D (n_timesteps, n_features)."
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(f"X[{index}] is an empty sequence (length 0); every sequence needs at least one time step.")
+    if arr.shape[1] == 0:
+        raise ValueError(f"X[{index}] has 0 features per time step; at least 1 is required.")
+    return arr
+
+
+def _pad(sequences):
+    """Stack a list of ``(len_i, n_features)`` arrays into a zero-padded array."""
+    n_features = sequences[0].shape[1]
+    for i, seq in enumerate(sequences):
+        if seq.shape[1] != n_features:
+            raise ValueError(
+                f"All sequences must have the same number of features per time step: "
+                f"X[0] has {n_features}, X[{i}] has {seq.shape[1]}."
+            )
+    lengths = np.fromiter((len(seq) for seq in sequences), dtype=np.int64, count=len(sequences))
+    padded = np.zeros((len(sequences), int(lengths.max()), n_features), dtype=np.float32)
+    for i, seq in enumerate(sequences):
+        padded[i, : len(seq)] = seq
+    return padded, lengths
+
+
+def check_sequences(estimator, X, *, reset):
+    """Validate sequences and convert them to ``(float32 array, lengths)``.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        Receives ``n_features_in_`` (features per time step) and, for
+        DataFrames, ``feature_names_in_`` when ``reset`` is true; they are
+        checked against the input when ``reset`` is false.
+    X : array-like or list of array-like
+        Sequences in one of the accepted layouts.
+    reset : bool
+        True in ``fit`` (records the input's layout), false afterwards.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_timesteps, n_features), float32
+        A view of the input where no conversion was needed, else a copy.
+    lengths : ndarray of shape (n_samples,), int64, or None
+        Number of valid steps per sequence; None when all are complete.
+    """
+    if isinstance(X, (list, tuple)) and len(X) > 0 and _as_ragged(X):
+        validate_data(estimator, X, reset=reset, skip_check_array=True, ensure_2d=False)
+        X, lengths = _pad([_check_one_sequence(seq, i) for i, seq in enumerate(X)])
+        table = False
+    else:
+        X = validate_data(
+            estimator,
+            X,
+            reset=reset,
+            ensure_2d=False,
+            allow_nd=True,
+            dtype=np.float32,
+        )
+        lengths = None
+        table = X.ndim == 2
+        if table:
+            X = X[:, :, None]
+        elif X.ndim != 3:
+            raise ValueError(
+                f"Expected X as a 2-D array (n_samples, n_timesteps) of univariate "
+                f"sequences or a 3-D array (n_samples, n_timesteps, n_features); got "
+                f"a {X.ndim}-D array of shape {X.shape}."
+                + (" Reshape your data with X.reshape(1, -1) for a single series." if X.ndim == 1 else "")
+            )
+        if X.shape[1] == 0 or X.shape[2] == 0:
+            raise ValueError(
+                f"X of shape {X.shape} has no time steps or no features; "
+                "at least 1 time step and 1 feature per step are required."
+            )
+    n_features = X.shape[2]
+    # A 2-D X is a table whose columns are positions in time (lag columns):
+    # it must keep its columns. Longer or shorter sequences go in as 3-D or lists.
+    n_columns = X.shape[1] if table else None
+    if reset:
+        estimator.n_features_in_ = n_features
+        estimator._n_table_columns = n_columns
+    elif n_columns is not None and getattr(estimator, "_n_table_columns", None) not in (None, n_columns):
+        raise ValueError(
+            f"X has {n_columns} columns (time steps), but {type(estimator).__name__} was fitted on "
+            f"a 2-D X with {estimator._n_table_columns} columns. Pass sequences of another length "
+            "as a 3-D array (n_samples, n_timesteps, n_features) or a list of arrays."
+        )
+    elif n_features != estimator.n_features_in_:
+        raise ValueError(
+            f"X has {n_features} features, but {type(estimator).__name__} is expecting "
+            f"{estimator.n_features_in_} features as input (features per time step)."
+        )
+    return X, lengths
