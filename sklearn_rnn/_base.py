@@ -11,6 +11,7 @@ import copy
 import re
 import time
 import warnings
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -41,6 +42,21 @@ def resolve_device(device):
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise ValueError(f"device={device!r} was requested but CUDA is not available; use device='cpu' or 'auto'.")
     return device
+
+
+@contextmanager
+def torch_threads(n_threads):
+    """Run a block with ``n_threads`` PyTorch intra-op threads, then restore
+    the previous setting (None leaves PyTorch's setting alone)."""
+    previous = torch.get_num_threads()
+    if n_threads is None or n_threads == previous:
+        yield
+        return
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def inference_batch_size(module, n_timesteps):
@@ -146,6 +162,7 @@ class BaseRecurrent(BaseEstimator):
         "callbacks": [list, None],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
     }
 
     def __init__(
@@ -172,6 +189,7 @@ class BaseRecurrent(BaseEstimator):
         callbacks=None,
         verbose=0,
         warm_start=False,
+        n_threads=1,
     ):
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -194,6 +212,7 @@ class BaseRecurrent(BaseEstimator):
         self.callbacks = callbacks
         self.verbose = verbose
         self.warm_start = warm_start
+        self.n_threads = n_threads
 
     # -- scikit-learn protocol -------------------------------------------------
 
@@ -245,7 +264,8 @@ class BaseRecurrent(BaseEstimator):
                 len(self.net_.history),
             )
         try:
-            self._train(X, y, warm=warm, incremental=incremental, classes=classes)
+            with torch_threads(self.n_threads):
+                self._train(X, y, warm=warm, incremental=incremental, classes=classes)
         except BaseException:
             # Nothing half-trained: restore the previous fitted state (or none).
             if snapshot is not None:
@@ -407,7 +427,8 @@ class BaseRecurrent(BaseEstimator):
         X, lengths = check_sequences(self, X, reset=False)
         module = self.net_.module_
         batch_size = inference_batch_size(module, X.shape[1])
-        outputs = predict_in_batches(module, X, lengths, self.device_, batch_size)
+        with torch_threads(self.n_threads):
+            outputs = predict_in_batches(module, X, lengths, self.device_, batch_size)
         return outputs.float().cpu().numpy()
 
 

@@ -56,6 +56,7 @@ class _RecurrentClassifier(ClassifierMixin, BaseRecurrent):
         callbacks=None,
         verbose=0,
         warm_start=False,
+        n_threads=1,
     ):
         super().__init__(
             hidden_size=hidden_size,
@@ -79,6 +80,7 @@ class _RecurrentClassifier(ClassifierMixin, BaseRecurrent):
             callbacks=callbacks,
             verbose=verbose,
             warm_start=warm_start,
+            n_threads=n_threads,
         )
         self.class_weight = class_weight
 

@@ -93,7 +93,17 @@ max_iter : int, default=200
     warm_start : bool, default=False
         If True, the next ``fit`` continues training the fitted network (with
         the input and target scaling learned by the first fit) instead of
-        starting anew."""
+        starting anew.
+
+    n_threads : int or None, default=1
+        Number of PyTorch intra-op CPU threads used during ``fit`` and
+        ``predict`` (``torch.set_num_threads``, restored afterwards). One
+        thread is the default because small recurrent networks step through
+        time in small matrix products that gain little from more threads,
+        and because it keeps parallel scikit-learn jobs (``n_jobs``) from
+        oversubscribing the cores. Raise it for large models on an idle
+        machine; None keeps PyTorch's own setting. Results are reproducible
+        for a fixed setting."""
 
 ATTRIBUTES = """\
 n_features_in_ : int

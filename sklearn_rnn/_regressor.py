@@ -69,6 +69,7 @@ class _RecurrentRegressor(RegressorMixin, BaseRecurrent):
         callbacks=None,
         verbose=0,
         warm_start=False,
+        n_threads=1,
     ):
         super().__init__(
             hidden_size=hidden_size,
@@ -92,6 +93,7 @@ class _RecurrentRegressor(RegressorMixin, BaseRecurrent):
             callbacks=callbacks,
             verbose=verbose,
             warm_start=warm_start,
+            n_threads=n_threads,
         )
         self.loss = loss
         self.scale_target = scale_target
@@ -104,7 +106,7 @@ class _RecurrentRegressor(RegressorMixin, BaseRecurrent):
     # -- hooks used by BaseRecurrent ---------------------------------------------
 
     def _validate_target(self, y, *, reset, classes=None):
-        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        y = check_array(y, ensure_2d=False, allow_nd=True, dtype=np.float64, input_name="y")
         if y.ndim not in (1, 2):
             raise ValueError(f"y must be 1-D (n_samples,) or 2-D (n_samples, n_outputs); got shape {y.shape}.")
         y2d = y.reshape(len(y), -1)

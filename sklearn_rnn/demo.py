@@ -31,7 +31,7 @@ def main():
     r2 = r2_score(y_test, model.predict(X_test))
     baseline = r2_score(y_test, np.full_like(y_test, y_train.mean()))
     print(f"Held-out R^2: LSTM {r2:.3f}  vs  predicting the mean {baseline:.3f}")
-    for truth, pred in zip(y_test[:5], model.predict(X_test[:5])):
+    for truth, pred in zip(y_test[:5], model.predict(X_test[:5]), strict=True):
         print(f"  true {truth:+.3f}   predicted {pred:+.3f}")
 
 
