@@ -5,12 +5,17 @@ Sequences come in three shapes (design section 3):
 * a 3-D array-like ``(n_samples, n_timesteps, n_features)``;
 * a 2-D array-like or DataFrame ``(n_samples, n_timesteps)``: univariate
   sequences, one feature per step;
-* a list of arrays ``(n_timesteps_i, n_features)`` (or 1-D arrays for
-  univariate sequences) of different lengths.
+* a list (or tuple, or 1-D object array) of arrays ``(n_timesteps_i,
+  n_features)``, or of 1-D arrays for univariate sequences, of any lengths.
 
-They are converted to one ``float32`` array ``(n_samples, max_len,
-n_features)`` plus, for variable-length input, an ``int64`` array of lengths.
-The caller's objects are never modified: conversions copy where needed.
+A list of plain Python lists is read like ``np.asarray(X)``, as everywhere in
+scikit-learn, and must be rectangular: a ragged one is an error, since it
+cannot be told apart from a table with a missing cell.
+
+They are converted to one zero-padded ``float32`` array ``(n_samples,
+max_len, n_features)`` plus, when the lengths differ, an ``int64`` array of
+lengths. The caller's objects are never modified: conversions copy where
+needed.
 """
 
 import warnings
@@ -21,42 +26,94 @@ from sklearn.utils.validation import check_array, validate_data
 __all__ = ["check_sequences"]
 
 
-def _as_ragged(X):
-    """Whether a list/tuple ``X`` holds sequences of different shapes."""
+def _is_sequence_list(X):
+    """Whether ``X`` is a collection of separate sequences rather than a table.
+
+    A list or tuple whose items are all arrays (NumPy arrays, DataFrames,
+    Series, tensors: anything with a ``shape``), or a 1-D NumPy array of
+    ``dtype=object`` holding such arrays, is a list of sequences, whatever
+    their lengths. A list of plain lists is a table (2-D) or a 3-D array, as
+    in scikit-learn, and must be rectangular.
+    """
+    if isinstance(X, np.ndarray):
+        return X.dtype == object and X.ndim == 1 and len(X) > 0 and all(hasattr(s, "shape") for s in X)
+    return isinstance(X, (list, tuple)) and len(X) > 0 and all(hasattr(s, "shape") for s in X)
+
+
+def _check_rectangular(X):
+    """Raise a clear error for a ragged nested list that is not an array."""
+    if not isinstance(X, (list, tuple)) or len(X) == 0:
+        return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             np.asarray(X)
         except ValueError:
-            return True
-    return False
+            pass
+        else:
+            return
+    shapes = [np.shape(row) if not isinstance(row, (list, tuple)) or _rectangular(row) else None for row in X]
+    differs = [i for i, shape in enumerate(shapes) if shape != shapes[0]]
+    detail = f"X[0] has shape {shapes[0]} but X[{differs[0]}] has shape {shapes[differs[0]]}" if differs else ""
+    bad = next((i for i, shape in enumerate(shapes) if shape is None), None)
+    if bad is not None:
+        detail = f"X[{bad}] is itself ragged (its rows differ in length)"
+    raise ValueError(
+        f"X is a ragged nested list ({detail}): it is neither a rectangular table nor a list of "
+        "arrays. Pass sequences of different lengths as a list of NumPy arrays, each of shape "
+        "(n_timesteps_i, n_features) or (n_timesteps_i,), e.g. [np.asarray(s) for s in X]."
+    )
+
+
+def _rectangular(rows):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            np.asarray(rows)
+        except ValueError:
+            return False
+    return True
 
 
 def _check_one_sequence(seq, index):
     """Validate the ``index``-th sequence of a variable-length list."""
+    name = f"X[{index}]"
     try:
         arr = check_array(
             seq,
             ensure_2d=False,
+            allow_nd=True,
             dtype=np.float32,
             ensure_min_samples=0,
-            input_name=f"X[{index}]",
+            ensure_min_features=0,
+            input_name=name,
         )
     except ValueError as exc:
+        message = str(exc)
+        if "inhomogeneous" in message or "sequence" in message:
+            raise ValueError(
+                f"{name} is ragged (its time steps hold different numbers of values); each sequence "
+                "must be an array of shape (n_timesteps,) or (n_timesteps, n_features)."
+            ) from exc
+        if "NaN" in message or "infinity" in message:
+            raise ValueError(
+                f"{name} contains NaN or infinity; every value of every sequence must be finite "
+                "(impute or drop missing values first)."
+            ) from exc
         raise ValueError(
-            f"X[{index}] is not a numeric array of shape (n_timesteps,) or (n_timesteps, n_features): {exc}"
+            f"{name} is not a numeric array of shape (n_timesteps,) or (n_timesteps, n_features): {message}"
         ) from exc
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2:
         raise ValueError(
-            f"X[{index}] has {arr.ndim} dimensions; each sequence in a list must be "
+            f"{name} has {arr.ndim} dimensions (shape {arr.shape}); each sequence in a list must be "
             "1-D (n_timesteps,) or 2-D (n_timesteps, n_features)."
         )
     if arr.shape[0] == 0:
-        raise ValueError(f"X[{index}] is an empty sequence (length 0); every sequence needs at least one time step.")
+        raise ValueError(f"{name} is an empty sequence (length 0); every sequence needs at least one time step.")
     if arr.shape[1] == 0:
-        raise ValueError(f"X[{index}] has 0 features per time step; at least 1 is required.")
+        raise ValueError(f"{name} has 0 features per time step; at least 1 is required.")
     return arr
 
 
@@ -73,6 +130,8 @@ def _pad(sequences):
     padded = np.zeros((len(sequences), int(lengths.max()), n_features), dtype=np.float32)
     for i, seq in enumerate(sequences):
         padded[i, : len(seq)] = seq
+    if (lengths == lengths[0]).all():
+        return padded, None  # nothing to pack
     return padded, lengths
 
 
@@ -97,11 +156,12 @@ def check_sequences(estimator, X, *, reset):
     lengths : ndarray of shape (n_samples,), int64, or None
         Number of valid steps per sequence; None when all are complete.
     """
-    if isinstance(X, (list, tuple)) and len(X) > 0 and _as_ragged(X):
+    if _is_sequence_list(X):
         validate_data(estimator, X, reset=reset, skip_check_array=True, ensure_2d=False)
         X, lengths = _pad([_check_one_sequence(seq, i) for i, seq in enumerate(X)])
         table = False
     else:
+        _check_rectangular(X)
         X = validate_data(
             estimator,
             X,

@@ -1,0 +1,186 @@
+"""The PyTorch network on its own: summaries, packing and padding invariance."""
+
+import numpy as np
+import pytest
+import torch
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from sklearn_rnn._module import RecurrentNetwork, parse_summary
+
+CELLS = ["rnn", "lstm", "gru"]
+SUMMARIES = ["last", "mean", "max", "last+mean+max"]
+# float32: the same sequence alone or in a padded batch may be summed in another order.
+TOL = {"rtol": 1e-5, "atol": 1e-6}
+
+
+def _network(cell, summary="last+mean+max", bidirectional=False, num_layers=1, n_features=3, seed=0):
+    torch.manual_seed(seed)
+    net = RecurrentNetwork(
+        cell,
+        input_size=n_features,
+        output_size=2,
+        hidden_size=8,
+        num_layers=num_layers,
+        bidirectional=bidirectional,
+        summary=parse_summary(summary),
+    )
+    return net.eval()
+
+
+def _sequences(n_features=3, lengths=(7, 1, 12, 4, 9), seed=0):
+    rng = np.random.RandomState(seed)
+    return [rng.randn(length, n_features).astype(np.float32) for length in lengths]
+
+
+def _padded(sequences, fill=0.0, extra=0):
+    lengths = torch.tensor([len(s) for s in sequences])
+    X = torch.full((len(sequences), int(lengths.max()) + extra, sequences[0].shape[1]), fill)
+    for i, s in enumerate(sequences):
+        X[i, : len(s)] = torch.from_numpy(s)
+    return X, lengths
+
+
+@pytest.mark.parametrize(
+    "spec, expected",
+    [
+        ("last", ("last",)),
+        ("mean", ("mean",)),
+        ("max+last", ("last", "max")),
+        (" mean + max ", ("mean", "max")),
+        ("last+last+mean", ("last", "mean")),
+        ("last+mean+max", ("last", "mean", "max")),
+    ],
+)
+def test_parse_summary(spec, expected):
+    assert parse_summary(spec) == expected
+
+
+@pytest.mark.parametrize("spec", ["", "first", "last+", "last,mean", "Mean", None])
+def test_parse_summary_rejects_unknown_parts(spec):
+    with pytest.raises(ValueError, match="summary=.* is not valid"):
+        parse_summary(spec)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("summary", SUMMARIES)
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_output_shape_and_head_width(cell, summary, bidirectional):
+    net = _network(cell, summary, bidirectional)
+    parts = len(parse_summary(summary))
+    assert net.head.in_features == 8 * (2 if bidirectional else 1) * parts
+    X, lengths = _padded(_sequences())
+    assert net(X, lengths).shape == (5, 2)
+    assert net(X).shape == (5, 2)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("summary", SUMMARIES)
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_padding_and_batch_mates_do_not_change_the_output(cell, summary, bidirectional):
+    """Each sequence alone (no padding, no lengths) gives the output it gets in a
+    padded batch with other sequences, whatever the padding holds."""
+    net = _network(cell, summary, bidirectional, num_layers=2)
+    sequences = _sequences()
+    with torch.no_grad():
+        alone = torch.cat([net(torch.from_numpy(s)[None]) for s in sequences]).numpy()
+        X, lengths = _padded(sequences)
+        batched = net(X, lengths).numpy()
+        X_junk, _ = _padded(sequences, fill=1e6, extra=5)
+        junk = net(X_junk, lengths).numpy()
+        reordered = net(*_padded(sequences[::-1]))[torch.arange(4, -1, -1)].numpy()
+    np.testing.assert_allclose(batched, alone, **TOL)
+    np.testing.assert_allclose(junk, alone, **TOL)
+    np.testing.assert_allclose(reordered, alone, **TOL)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_last_summary_is_the_final_state_of_each_direction(cell, num_layers):
+    """ "last" is the forward state at the last valid step and, for a
+    bidirectional model, the backward state after it has read back to the
+    first step: exactly the final hidden states ``h_n`` of the packed run."""
+    net = _network(cell, "last", bidirectional=True, num_layers=num_layers)
+    X, lengths = _padded(_sequences())
+    with torch.no_grad():
+        packed = pack_padded_sequence(X, lengths, batch_first=True, enforce_sorted=False)
+        output, h_n = net.rnn(packed)
+        if cell == "lstm":
+            h_n = h_n[0]
+        expected = torch.cat([h_n[-2], h_n[-1]], dim=1)
+
+        padded_output, _ = pad_packed_sequence(output, batch_first=True)
+        got = net._last(padded_output, lengths)
+    np.testing.assert_allclose(got.numpy(), expected.numpy(), **TOL)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_bidirectional_last_summary_depends_on_the_first_step(cell):
+    """Changing only the first step moves the backward half of "last" even
+    when the sequence sits in a padded batch."""
+    net = _network(cell, "last", bidirectional=True)
+    sequences = _sequences()
+    changed = [s.copy() for s in sequences]
+    changed[2][0] += 3.0
+    with torch.no_grad():
+        X, lengths = _padded(sequences)
+        X2, _ = _padded(changed)
+        out1, _ = net.rnn(pack_padded_sequence(X, lengths, batch_first=True, enforce_sorted=False))
+        out2, _ = net.rnn(pack_padded_sequence(X2, lengths, batch_first=True, enforce_sorted=False))
+
+        last1 = net._last(pad_packed_sequence(out1, batch_first=True)[0], lengths)
+        last2 = net._last(pad_packed_sequence(out2, batch_first=True)[0], lengths)
+    backward = slice(8, 16)
+    assert np.abs((last1 - last2)[2, backward].numpy()).max() > 1e-3
+    # the other sequences of the batch are untouched
+    np.testing.assert_allclose(np.delete(last1.numpy(), 2, axis=0), np.delete(last2.numpy(), 2, axis=0), **TOL)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_mean_and_max_are_over_valid_steps_only(cell):
+    net = _network(cell, "mean+max")
+    sequences = _sequences()
+    X, lengths = _padded(sequences, fill=-1e6)
+    captured = {}
+    net.head.register_forward_hook(lambda module, args, out: captured.update(summary=args[0]))
+    with torch.no_grad():
+        net(X, lengths)
+        for i, s in enumerate(sequences):
+            states, _ = net.rnn(torch.from_numpy(s)[None])
+            expected = torch.cat([states.mean(dim=1), states.amax(dim=1)], dim=1)[0]
+            np.testing.assert_allclose(captured["summary"][i].numpy(), expected.numpy(), **TOL)
+
+
+def test_input_standardization_buffers_are_applied():
+    net = _network("gru", "last")
+    X = torch.randn(4, 6, 3)
+    with torch.no_grad():
+        reference = net(X)
+        net.input_mean.fill_(10.0)
+        net.input_scale.fill_(2.0)
+        np.testing.assert_allclose(net(X * 2.0 + 10.0).numpy(), reference.numpy(), **TOL)
+    assert {"input_mean", "input_scale"} <= set(net.state_dict())
+
+
+def test_dropout_applies_in_training_only():
+    torch.manual_seed(0)
+    net = RecurrentNetwork("lstm", 2, 3, hidden_size=16, num_layers=2, dropout=0.5, summary=("last", "mean"))
+    X = torch.randn(8, 5, 2)
+    assert net.rnn.dropout == 0.5
+    net.train()
+    assert not torch.allclose(net(X), net(X))
+    net.eval()
+    torch.testing.assert_close(net(X), net(X))
+    single = RecurrentNetwork("lstm", 2, 3, num_layers=1, dropout=0.5)
+    assert single.rnn.dropout == 0.0  # PyTorch warns on dropout with one layer
+
+
+def test_gradient_does_not_reach_padding():
+    net = _network("gru", "last+mean+max", bidirectional=True)
+    X, lengths = _padded(_sequences())
+    X.requires_grad_(True)
+    net(X, lengths).sum().backward()
+    steps = torch.arange(X.shape[1])
+    padding = steps[None, :] >= lengths[:, None]
+    assert padding.any()
+    assert torch.all(X.grad[padding] == 0)
+    assert torch.all(X.grad[~padding].abs().sum(dim=-1) > 0)
