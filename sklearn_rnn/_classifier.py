@@ -94,13 +94,7 @@ class _RecurrentClassifier(ClassifierMixin, BaseRecurrent):
             self.classes_ = encoder.classes_
             if classes is not None and not np.isin(y, self.classes_).all():
                 raise ValueError(f"y holds labels that are not in classes={list(classes)}.")
-            if self.class_weight is None:
-                weights = np.ones(len(self.classes_))
-            else:
-                present = np.isin(self.classes_, y)
-                weights = np.ones(len(self.classes_))
-                weights[present] = compute_class_weight(self.class_weight, classes=self.classes_[present], y=y)
-            self._class_weights = weights.astype(np.float32)
+            self._class_weights = self._compute_class_weights(y)
         else:
             unseen = ~np.isin(y, self.classes_)
             if unseen.any():
@@ -109,6 +103,25 @@ class _RecurrentClassifier(ClassifierMixin, BaseRecurrent):
                     "pass every label through partial_fit(..., classes=...) on the first call."
                 )
         return np.searchsorted(self.classes_, y).astype(np.int64)
+
+    def _compute_class_weights(self, y):
+        """Loss weight of each class in ``classes_`` (1 for unlisted classes)."""
+        weights = np.ones(len(self.classes_))
+        if isinstance(self.class_weight, dict):
+            known = set(self.classes_.tolist())
+            unknown = [label for label in self.class_weight if label not in known]
+            if unknown:
+                raise ValueError(
+                    f"class_weight names labels that are not in y (or classes): {unknown}; "
+                    f"the labels are {self.classes_.tolist()}."
+                )
+            for i, label in enumerate(self.classes_.tolist()):
+                weights[i] = self.class_weight.get(label, 1.0)
+        elif self.class_weight == "balanced":
+            # Classes announced through partial_fit(classes=...) but absent from y keep weight 1.
+            present = np.isin(self.classes_, y)
+            weights[present] = compute_class_weight("balanced", classes=self.classes_[present], y=y)
+        return weights.astype(np.float32)
 
     def _n_network_outputs(self):
         return len(self.classes_)
