@@ -151,9 +151,9 @@ fig.tight_layout()
 # clipping, and the ``"last+mean+max"`` summary), each for 40 epochs in batches
 # of 32, and score them on held-out sequences with :math:`R^2` (1 is perfect,
 # 0 is no better than predicting the mean).
-X = rng.rand(600, 10, 1)
+X = rng.rand(500, 10, 1)
 y = X[:, 0, 0] * X[:, -1, 0] + X[:, -1, 0]
-X_train, X_test, y_train, y_test = X[:500], X[500:], y[:500], y[500:]
+X_train, X_test, y_train, y_test = X[:400], X[400:], y[:400], y[400:]
 
 scores = {}
 for name, Model in [("RNN", RNNRegressor), ("LSTM", LSTMRegressor)]:
