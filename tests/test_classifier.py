@@ -1,5 +1,8 @@
 """Behaviour of RNNClassifier, LSTMClassifier and GRUClassifier."""
 
+import ast
+import re
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -206,3 +209,12 @@ def test_default_summary_classifies_long_sequences():
     model = fast(GRUClassifier, max_iter=30, random_state=0)
     assert model.summary == "last+mean+max"
     assert model.fit(X, y).score(X_test, y_test) >= 0.9
+
+
+@pytest.mark.parametrize("cls", CLASSIFIERS)
+def test_documented_defaults_are_the_real_defaults(cls):
+    documented = dict(re.findall(r"\n    (\w+) : [^\n]*?default=([^\n]+)", cls.__doc__))
+    params = cls().get_params()
+    assert set(documented) == set(params)
+    for name, value in params.items():
+        assert ast.literal_eval(documented[name].strip()) == value, (name, documented[name], value)
