@@ -215,7 +215,7 @@ _REGRESSOR_DOC = """{title}
     n_outputs_ : int
         Number of target columns.
 
-    target_mean_, target_scale_ : ndarray of shape (n_outputs_,)
+    target_mean_, target_scale_ : ndarray of shape (n_outputs,)
         Target standardization learned in ``fit`` (zeros and ones when
         ``scale_target=False``).
 
