@@ -1,0 +1,335 @@
+"""Shared pieces of the benchmarks: workloads, timing, and the hand-written floor.
+
+The floor every candidate is compared with is a hand-written PyTorch loop:
+the whole training set is one tensor, each epoch draws ``torch.randperm``,
+each minibatch is one indexing operation, and one step is forward, loss,
+backward, (optional) gradient-norm clipping and an Adam step. Prediction is a
+batched forward pass under ``torch.inference_mode()``.
+
+Two flavours of the reference exist, so that each candidate is compared with
+a loop that does the same arithmetic:
+
+* ``"full"`` does what the estimators do with their defaults: per-feature
+  input standardization inside the network, a head on the concatenated last
+  state, mean and max of the hidden states (``summary="last+mean+max"``),
+  standardized targets, Adam with ``weight_decay=alpha / n_samples`` and
+  gradient-norm clipping at 1.0;
+* ``"plain"`` is the textbook loop: the last hidden state through a linear
+  head, Adam, MSE, nothing else. The estimators match it with
+  ``summary="last", clip_grad_norm=None, alpha=0, scale_inputs=False,
+  scale_target=False``; skorch's and Keras's defaults are compared with it.
+"""
+
+import argparse
+import gc
+import os
+import statistics
+import sys
+import time
+import warnings
+
+import numpy as np
+import torch
+from torch import nn
+
+CELLS = ("rnn", "lstm", "gru")
+
+# name: (n_samples, n_timesteps, n_features, hidden_size, epochs, batch_size)
+WORKLOADS = {
+    "seed": (100, 10, 1, 10, 10, 10),
+    "medium": (20_000, 24, 4, 32, 3, 64),
+    "long": (2_000, 1_000, 1, 32, 1, 64),
+}
+# --quick: tiny sizes for a smoke run.
+QUICK_WORKLOADS = {
+    "seed": (100, 10, 1, 10, 2, 10),
+    "medium": (1_000, 24, 4, 32, 1, 64),
+    "long": (128, 200, 1, 32, 1, 64),
+}
+LEARNING_RATE = 1e-3
+ALPHA = 1e-4  # the estimators' default L2 penalty
+CLIP = 1.0  # the estimators' default gradient-norm clipping
+
+ESTIMATOR_NAMES = {"rnn": "RNNRegressor", "lstm": "LSTMRegressor", "gru": "GRURegressor"}
+
+# Estimator settings that make it do exactly what the "plain" reference does.
+PLAIN_SETTINGS = {
+    "summary": "last",
+    "clip_grad_norm": None,
+    "alpha": 0.0,
+    "scale_inputs": False,
+    "scale_target": False,
+}
+
+
+# -- workloads -----------------------------------------------------------------------
+
+
+def make_data(n_samples, n_timesteps, n_features, seed=0):
+    """Float32 sequences and a learnable, roughly standardized target."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_samples, n_timesteps, n_features), dtype=np.float32)
+    y = 0.6 * X[:, -1, 0] + 0.8 * X[:, :, 0].mean(axis=1) * np.sqrt(n_timesteps) / 2
+    y += 0.1 * rng.standard_normal(n_samples)
+    return X, y.astype(np.float32)
+
+
+def estimator_class(cell):
+    import sklearn_rnn
+
+    return getattr(sklearn_rnn, ESTIMATOR_NAMES[cell])
+
+
+def make_estimator(cell, hidden_size, epochs, batch_size, flavour="full", **extra):
+    """The package's estimator with the fairness settings of the benchmarks."""
+    kwargs = {
+        "hidden_size": hidden_size,
+        "max_iter": epochs,
+        "n_iter_no_change": epochs + 10,  # never stop early
+        "tol": 0.0,
+        "batch_size": batch_size,
+        "learning_rate_init": LEARNING_RATE,
+        "random_state": 0,
+        "device": "cpu",
+    }
+    if flavour == "plain":
+        kwargs.update(PLAIN_SETTINGS)
+    cls = estimator_class(cell)
+    if "n_threads" in cls().get_params():
+        # Same intra-op threads as every other candidate (the process setting).
+        kwargs["n_threads"] = torch.get_num_threads()
+    kwargs.update(extra)
+    return cls(**kwargs)
+
+
+def fit_quietly(estimator, X, y):
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimator.fit(X, y)
+
+
+# -- the hand-written reference ------------------------------------------------------------
+
+
+class ReferenceNetwork(nn.Module):
+    """A hand-written copy of the estimators' network for complete sequences.
+
+    Layers are created in the same order as in the package's network, so the
+    same seed gives the same initial weights.
+    """
+
+    def __init__(self, cell, input_size, hidden_size, summary=("last",), standardize=False):
+        super().__init__()
+        rnn = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[cell]
+        self.rnn = rnn(input_size=input_size, hidden_size=hidden_size, batch_first=True)
+        self.summary = tuple(summary)
+        self.head = nn.Linear(hidden_size * len(self.summary), 1)
+        self.standardize = standardize
+        self.register_buffer("input_mean", torch.zeros(input_size))
+        self.register_buffer("input_scale", torch.ones(input_size))
+
+    def forward(self, X):
+        if self.standardize:
+            X = (X - self.input_mean) / self.input_scale
+        output, _ = self.rnn(X)
+        if self.summary == ("last",):
+            return self.head(output[:, -1])
+        parts = []
+        for kind in self.summary:
+            if kind == "last":
+                parts.append(output[:, -1])
+            elif kind == "mean":
+                parts.append(output.mean(dim=1))
+            else:
+                parts.append(output.amax(dim=1))
+        return self.head(torch.cat(parts, dim=1))
+
+
+class ReferenceModel:
+    """The fitted hand-written model: network plus target scaling."""
+
+    def __init__(self, network, y_mean=0.0, y_scale=1.0):
+        self.network = network
+        self.y_mean = y_mean
+        self.y_scale = y_scale
+        self.final_loss = float("nan")
+
+    def predict(self, X, batch_size=8192):
+        """A hand-written inference pass: batches under ``inference_mode``."""
+        return reference_predict(self.network, X, batch_size) * self.y_scale + self.y_mean
+
+
+def estimator_seed(random_state=0):
+    """The torch seed an estimator with this integer ``random_state`` draws for its fit.
+
+    With it, the reference builds the same initial weights and draws the same
+    permutations as the estimator, so both do identical arithmetic (checked:
+    same loss curve, predictions equal to 1e-7).
+    """
+    return int(np.random.RandomState(random_state).randint(np.iinfo(np.int32).max))
+
+
+def reference_fit(X, y, cell, hidden_size, epochs, batch_size, flavour="full", seed=None, lr=LEARNING_RATE):
+    """The hand-written training loop; ``flavour`` is "full" or "plain"."""
+    full = flavour == "full"
+    torch.manual_seed(estimator_seed(0) if seed is None else seed)
+    n_samples, _, n_features = X.shape
+    network = ReferenceNetwork(
+        cell, n_features, hidden_size, summary=("last", "mean", "max") if full else ("last",), standardize=full
+    )
+    y_mean, y_scale = 0.0, 1.0
+    if full:
+        flat = X.reshape(-1, n_features)
+        mean, std = flat.mean(axis=0, dtype=np.float64), flat.std(axis=0, dtype=np.float64)
+        std[std < 1e-12] = 1.0
+        network.input_mean.copy_(torch.from_numpy(mean.astype(np.float32)))
+        network.input_scale.copy_(torch.from_numpy(std.astype(np.float32)))
+        y_mean, y_scale = float(y.mean()), float(y.std()) or 1.0
+    X_t = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
+    y_t = torch.from_numpy(((y - y_mean) / y_scale).astype(np.float32).reshape(-1, 1))
+    optimizer = torch.optim.Adam(network.parameters(), lr=lr, weight_decay=ALPHA / n_samples if full else 0.0)
+    criterion = nn.MSELoss()
+    network.train()
+    total = 0.0
+    for _ in range(epochs):
+        total = 0.0
+        for index in torch.randperm(n_samples).split(batch_size):
+            optimizer.zero_grad(set_to_none=True)
+            loss = criterion(network(X_t[index]), y_t[index])
+            loss.backward()
+            if full:
+                nn.utils.clip_grad_norm_(network.parameters(), CLIP)
+            optimizer.step()
+            total += loss.item() * len(index)
+    model = ReferenceModel(network, y_mean, y_scale)
+    model.final_loss = total / n_samples
+    return model
+
+
+def reference_predict(network, X, batch_size=8192):
+    """Batched forward pass under ``torch.inference_mode()``; a float NumPy array."""
+    network.eval()
+    X_t = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
+    with torch.inference_mode():
+        out = torch.cat([network(X_t[start : start + batch_size]) for start in range(0, len(X_t), batch_size)])
+    return out.numpy().ravel()
+
+
+def inference_batch_size(n_timesteps, hidden_size):
+    """The estimators' prediction batch size rule (min(8192, 2**24 // (steps * hidden)))."""
+    return int(max(1, min(8192, 2**24 // (n_timesteps * hidden_size))))
+
+
+# -- skorch and Keras with their defaults --------------------------------------------------
+
+
+def skorch_regressor(cell, n_features, hidden_size, epochs, batch_size):
+    """skorch's ``NeuralNetRegressor`` with its default data path (Dataset + DataLoader).
+
+    Only what is needed for the same work is set: no internal validation split
+    (``train_split=None``), shuffling on (skorch's default is off), Adam with the
+    same learning rate, no printing.
+    """
+    from skorch import NeuralNetRegressor
+
+    return NeuralNetRegressor(
+        ReferenceNetwork,
+        module__cell=cell,
+        module__input_size=n_features,
+        module__hidden_size=hidden_size,
+        max_epochs=epochs,
+        batch_size=batch_size,
+        lr=LEARNING_RATE,
+        optimizer=torch.optim.Adam,
+        train_split=None,
+        iterator_train__shuffle=True,
+        device="cpu",
+        verbose=0,
+    )
+
+
+def keras_available():
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    try:
+        import keras
+    except Exception:  # noqa: BLE001 - any import failure means "skip Keras"
+        return False
+    return keras.backend.backend() == "torch"
+
+
+def keras_regressor(cell, n_timesteps, n_features, hidden_size):
+    """A Keras 3 (torch backend) model of the plain architecture, default settings."""
+    import keras
+
+    layer = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[cell]
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((n_timesteps, n_features)), layer(hidden_size), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss="mse")
+    return model
+
+
+# -- timing --------------------------------------------------------------------------------
+
+
+class Timer:
+    """Wall-clock and process CPU seconds of a block."""
+
+    def __enter__(self):
+        gc.collect()
+        self.cpu0 = time.process_time()
+        self.wall0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.perf_counter() - self.wall0
+        self.cpu = time.process_time() - self.cpu0
+        return False
+
+
+def median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def set_threads(n_threads):
+    torch.set_num_threads(n_threads)
+    return torch.get_num_threads()
+
+
+def base_parser(description, quick_help="tiny sizes and few rounds, for a smoke run"):
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--threads", type=int, default=2, help="torch intra-op threads for every candidate")
+    return parser
+
+
+def machine_line():
+    import platform
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"# python {platform.python_version()}, torch {torch.__version__}, {os.cpu_count()} CPUs, "
+        f"torch threads {torch.get_num_threads()}, load average {load:.2f}"
+    )
+
+
+def print_table(header, rows, out=sys.stdout):
+    """A plain fixed-width table (also valid Markdown)."""
+    cells = [header] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    line = lambda row: "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"  # noqa: E731
+    print(line(header), file=out)
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|", file=out)
+    for row in cells[1:]:
+        print(line(row), file=out)
+    out.flush()
+
+
+def rss_bytes():
+    """Current resident set size of this process (Linux), else NaN."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return float("nan")
