@@ -120,13 +120,12 @@ def _shapes(rng, n, length, n_classes, noise):
     return X, y
 
 
-def _event(rng, n, length, n_channels):
-    """Long noisy sequences with one short event at a random position: a bump
-    (class 1) or a dip (class 0) on a random channel, of a width that scales
-    with the length. Reading only the final state does not solve it."""
+def _event(rng, n, length, n_channels, width=15):
+    """Long noisy, drifting sequences with one short event of ``width`` steps at
+    a random position: a bump (class 1) or a dip (class 0) on a random channel.
+    Reading only the final state does not solve it."""
     y = rng.randint(2, size=n)
     X = rng.randn(n, length, n_channels) * 0.5 + np.cumsum(rng.randn(n, length, n_channels) * 0.05, axis=1)
-    width = max(3, length // 20)
     for i in range(n):
         start = rng.randint(0, length - width)
         channel = rng.randint(n_channels)
@@ -168,7 +167,7 @@ GENERATED = {
     "short-uni (T=30, 4 cl)": (lambda rng, n: _shapes(rng, n, 30, 4, 0.3), 200, 300),
     "long-uni (T=300, 2 cl)": (lambda rng, n: _event(rng, n, 300, 1), 120, 300),
     "short-multi (T=40, 3 ch)": (lambda rng, n: _multichannel(rng, n, 40), 150, 300),
-    "long-multi (T=150, 4 ch)": (lambda rng, n: _event(rng, n, 150, 4), 120, 300),
+    "long-multi (T=150, 3 ch)": (lambda rng, n: _event(rng, n, 150, 3), 120, 300),
     "var-uni (T=20..150)": (lambda rng, n: _variable(rng, n, 20, 150, 1), 150, 300),
     "var-multi (T=10..80, 2 ch)": (lambda rng, n: _variable(rng, n, 10, 80, 2), 150, 300),
 }

@@ -117,6 +117,11 @@ class _RecurrentClassifier(ClassifierMixin, BaseRecurrent):
                 )
             for i, label in enumerate(self.classes_.tolist()):
                 weights[i] = self.class_weight.get(label, 1.0)
+            if not np.all(np.isfinite(weights)) or np.any(weights < 0) or not np.any(weights > 0):
+                raise ValueError(
+                    f"class_weight={self.class_weight!r} is not valid: weights must be finite, "
+                    "non-negative and not all zero."
+                )
         elif self.class_weight == "balanced":
             # Classes announced through partial_fit(classes=...) but absent from y keep weight 1.
             present = np.isin(self.classes_, y)

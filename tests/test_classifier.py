@@ -113,6 +113,9 @@ def test_class_weight_with_an_unknown_label_is_an_error():
         fast(GRUClassifier, class_weight={"a": 1.0, "c": 2.0}).fit(X, y)
     with pytest.raises(ValueError, match="class_weight"):
         fast(GRUClassifier, class_weight="auto").fit(X, y)
+    for bad in ({"a": -1.0}, {"a": float("nan")}, {"a": 0.0, "b": 0.0}):
+        with pytest.raises(ValueError, match="weights must be finite, non-negative and not all zero"):
+            fast(GRUClassifier, class_weight=bad).fit(X, y)
 
 
 def test_early_stopping_split_is_stratified_and_seeded():
