@@ -164,12 +164,12 @@ def _variable(rng, n, low, high, n_channels):
 
 GENERATED = {
     # name: (generator, n_train, n_test)
-    "short-uni (T=30, 4 cl)": (lambda rng, n: _shapes(rng, n, 30, 4, 0.3), 200, 300),
-    "long-uni (T=300, 2 cl)": (lambda rng, n: _event(rng, n, 300, 1), 120, 300),
-    "short-multi (T=40, 3 ch)": (lambda rng, n: _multichannel(rng, n, 40), 150, 300),
+    "short-uni (T=30, 4 cl)": (lambda rng, n: _shapes(rng, n, 30, 4, 0.3), 150, 300),
+    "long-uni (T=300, 2 cl)": (lambda rng, n: _event(rng, n, 300, 1), 100, 300),
+    "short-multi (T=40, 3 ch)": (lambda rng, n: _multichannel(rng, n, 40), 100, 300),
     "long-multi (T=150, 3 ch)": (lambda rng, n: _event(rng, n, 150, 3), 120, 300),
-    "var-uni (T=20..150)": (lambda rng, n: _variable(rng, n, 20, 150, 1), 150, 300),
-    "var-multi (T=10..80, 2 ch)": (lambda rng, n: _variable(rng, n, 10, 80, 2), 150, 300),
+    "var-uni (T=20..100)": (lambda rng, n: _variable(rng, n, 20, 100, 1), 120, 300),
+    "var-multi (T=10..80, 2 ch)": (lambda rng, n: _variable(rng, n, 10, 80, 2), 120, 300),
 }
 
 
