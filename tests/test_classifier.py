@@ -195,21 +195,21 @@ def test_same_seed_same_model_and_clone_refits_alike():
 
 
 def test_default_summary_classifies_long_sequences():
-    """A short event somewhere in a 150-step sequence: the default summary
+    """A short event somewhere in a 120-step sequence: the default summary
     (last valid state with the mean and max over all steps) finds it."""
     rng = np.random.RandomState(0)
 
     def make(n):
         y = rng.randint(2, size=n)
-        X = rng.randn(n, 150, 1) * 0.5
+        X = rng.randn(n, 120, 1) * 0.5
         for i in range(n):
-            start = rng.randint(0, 140)
+            start = rng.randint(0, 110)
             X[i, start : start + 10, 0] += (2 * y[i] - 1) * 2.0 * np.hanning(10)
         return X, y
 
-    X, y = make(160)
+    X, y = make(120)
     X_test, y_test = make(100)
-    model = fast(GRUClassifier, max_iter=30, random_state=0)
+    model = fast(GRUClassifier, max_iter=25, random_state=0)
     assert model.summary == "last+mean+max"
     assert model.fit(X, y).score(X_test, y_test) >= 0.9
 

@@ -140,9 +140,9 @@ def _proportion_sequences(n, seed):
 
 @pytest.mark.parametrize("cls", CLASSIFIERS)
 def test_learns_a_class_given_by_length_normalized_content(cls):
-    X_train, y_train = _proportion_sequences(150, seed=0)
+    X_train, y_train = _proportion_sequences(100, seed=0)
     X_test, y_test = _proportion_sequences(100, seed=1)
-    model = fast(cls, max_iter=30, random_state=0).fit(X_train, y_train)
+    model = fast(cls, max_iter=25, random_state=0).fit(X_train, y_train)
     assert model.score(X_test, y_test) >= 0.95
 
 
