@@ -1,7 +1,10 @@
 """Recurrent neural networks (RNN, LSTM, GRU) as scikit-learn estimators."""
 
+from . import datasets as datasets
 from ._classifier import GRUClassifier, LSTMClassifier, RNNClassifier
+from ._forecast import Forecaster
 from ._regressor import GRURegressor, LSTMRegressor, RNNRegressor
+from ._windowing import SlidingWindowTransformer, make_windows
 
 __version__ = "0.1.0.dev0"
 
@@ -12,5 +15,8 @@ __all__ = [
     "GRURegressor",
     "LSTMRegressor",
     "RNNRegressor",
+    "make_windows",
+    "SlidingWindowTransformer",
+    "Forecaster",
     "__version__",
 ]

@@ -1,0 +1,443 @@
+"""Forecaster and season detection."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.dummy import DummyRegressor
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LinearRegression, Ridge
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_rnn import Forecaster, LSTMRegressor
+from sklearn_rnn._season import detect_period, is_seasonal, period_from_frequency, resolve_seasonal_period
+from sklearn_rnn.datasets import load_airline
+
+
+def tiny_lstm(**params):
+    return LSTMRegressor(**{"hidden_size": 8, "max_iter": 20, "learning_rate_init": 0.01, "device": "cpu", **params})
+
+
+def trend_season(n=96, start="2000-01-01", freq="MS", period=12, noise=0.0, seed=0):
+    """A linear trend plus a fixed season (plus optional noise), monthly by default."""
+    t = np.arange(n)
+    rng = np.random.RandomState(seed)
+    values = 50 + 0.5 * t + 10 * np.sin(2 * np.pi * t / period) + noise * rng.randn(n)
+    return pd.Series(values, index=pd.date_range(start, periods=n, freq=freq), name="sales")
+
+
+# -- season length ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("freq", "period"),
+    [("MS", 12), ("ME", 12), ("QS", 4), ("QE-DEC", 4), ("W-SUN", 52), ("D", 7), ("B", 5), ("h", 24)]
+    + [("YS", 1), ("YE", 1), ("2MS", 6), ("5MS", 1), ("15min", 96), ("SMS", 24)],
+)
+def test_period_from_frequency(freq, period):
+    assert period_from_frequency(freq) == period
+
+
+def test_seasonality_test_and_detection_on_clear_and_seasonless_data():
+    rng = np.random.RandomState(0)
+    seasonal = trend_season(120, noise=2.0).to_numpy()
+    assert is_seasonal(seasonal, 12)
+    assert not is_seasonal(seasonal, 5)
+    assert detect_period(seasonal) == 12
+    for _ in range(5):
+        walk = np.cumsum(rng.randn(150))
+        assert detect_period(walk) == 1
+        assert not is_seasonal(walk, 12)
+    # too short to see more than two seasons: not confirmed
+    assert not is_seasonal(seasonal[:30], 12)
+
+
+def test_resolve_seasonal_period_prefers_user_then_frequency_then_data():
+    y = trend_season(120, noise=2.0).to_numpy()
+    assert resolve_seasonal_period(7, y, None) == 7
+    assert resolve_seasonal_period("auto", y, pd.tseries.frequencies.to_offset("MS")) == 12
+    # a frequency whose cycle the data do not show: no season
+    assert resolve_seasonal_period("auto", y, pd.tseries.frequencies.to_offset("D")) == 1
+    assert resolve_seasonal_period("auto", y, pd.tseries.frequencies.to_offset("YS")) == 1
+    assert resolve_seasonal_period("auto", y, None) == 12
+
+
+def test_forecaster_season_from_index_data_and_user():
+    y = trend_season(120, noise=2.0)
+    assert Forecaster(Ridge(), horizon=3).fit(y).seasonal_period_ == 12
+    assert Forecaster(Ridge(), horizon=3).fit(y.to_numpy()).seasonal_period_ == 12
+    assert Forecaster(Ridge(), horizon=3).fit(y.reset_index(drop=True)).seasonal_period_ == 12
+    assert Forecaster(Ridge(), horizon=3, seasonal_period=4).fit(y).seasonal_period_ == 4
+    walk = pd.Series(
+        np.cumsum(np.random.RandomState(1).randn(100)), index=pd.period_range("1900", periods=100, freq="Y")
+    )
+    fitted = Forecaster(Ridge(), horizon=3).fit(walk)
+    assert fitted.seasonal_period_ == 1 and fitted.window_size_ == 10
+
+
+# -- forecasting mechanics -----------------------------------------------------------------
+
+
+def test_baseline_integrates_back_exactly():
+    # Trend plus a fixed season: every window's deviation from the seasonal-naive
+    # forecast is the same (one year of trend per season ahead), so predicting
+    # the mean deviation must reproduce the future exactly, several seasons ahead.
+    y = trend_season(120)
+    truth = trend_season(150)[120:]
+    forecaster = Forecaster(DummyRegressor(), horizon=30).fit(y)
+    assert forecaster.seasonal_period_ == 12
+    forecast = forecaster.predict()
+    np.testing.assert_allclose(forecast.to_numpy(), truth.to_numpy(), rtol=1e-10)
+    pd.testing.assert_index_equal(forecast.index, truth.index)
+    assert forecaster.score(truth) == pytest.approx(0.0, abs=1e-10)
+
+
+def test_without_baseline_the_estimator_sees_standardized_levels():
+    y = trend_season(120)
+    forecaster = Forecaster(DummyRegressor(), window_size=10, horizon=2, baseline=None).fit(y)
+    # the mean standardized target maps back to the mean of the values that
+    # followed the training windows (windows end at rows 9..117)
+    values = y.to_numpy()
+    expected = [values[10:119].mean(), values[11:120].mean()]
+    np.testing.assert_allclose(forecaster.predict().to_numpy(), expected)
+
+
+def test_predict_index_follows_datetime_index_with_frequency():
+    y = trend_season(60)
+    forecast = Forecaster(Ridge(), horizon=5).fit(y).predict()
+    assert isinstance(forecast, pd.Series) and forecast.name == "sales"
+    expected = pd.date_range("2005-01-01", periods=5, freq="MS", name=None)
+    pd.testing.assert_index_equal(forecast.index, expected)
+    assert forecast.index.freqstr == "MS"
+
+
+def test_predict_index_infers_a_missing_frequency_and_keeps_names():
+    y = trend_season(60, freq="W-MON")
+    y.index = pd.DatetimeIndex(list(y.index), name="week")
+    assert y.index.freq is None
+    forecast = Forecaster(Ridge(), horizon=3).fit(y).predict()
+    assert forecast.index.freqstr == "W-MON" and forecast.index.name == "week"
+    assert forecast.index[0] == y.index[-1] + pd.Timedelta(weeks=1)
+
+
+def test_predict_index_for_period_and_range_index_and_arrays():
+    values = trend_season(48).to_numpy()
+    periods = pd.Series(values, index=pd.period_range("1990Q1", periods=48, freq="Q"))
+    forecast = Forecaster(Ridge(), horizon=4).fit(periods).predict()
+    pd.testing.assert_index_equal(forecast.index, pd.period_range("2002Q1", periods=4, freq="Q"))
+
+    stepped = pd.Series(values, index=pd.RangeIndex(10, 10 + 2 * 48, 2))
+    forecast = Forecaster(Ridge(), horizon=3).fit(stepped).predict()
+    pd.testing.assert_index_equal(forecast.index, pd.RangeIndex(106, 112, 2))
+
+    array_forecast = Forecaster(Ridge(), horizon=3).fit(values).predict()
+    assert isinstance(array_forecast, np.ndarray) and array_forecast.shape == (3,)
+    np.testing.assert_allclose(array_forecast, forecast.to_numpy())
+    two_columns = np.column_stack([values, values[::-1]])
+    assert Forecaster(Ridge(), horizon=3).fit(two_columns).predict().shape == (3, 2)
+
+
+def test_covariates_are_past_inputs_and_targets_select_columns():
+    rng = np.random.RandomState(0)
+    n = 120
+    driver = rng.randn(n)
+    sales = 100 + np.r_[0, 0, 5 * driver[:-2]] + 0.1 * rng.randn(n)  # reacts to the driver 2 periods later
+    data = pd.DataFrame({"sales": sales, "driver": driver}, index=pd.period_range("2000-01", periods=n, freq="M"))
+    forecaster = Forecaster(LinearRegression(), window_size=4, horizon=2, target="sales", seasonal_period=1).fit(data)
+    assert forecaster.target_names_ == ["sales"] and forecaster.n_features_in_ == 2
+    forecast = forecaster.predict()
+    assert isinstance(forecast, pd.Series) and forecast.name == "sales"
+    np.testing.assert_allclose(forecast.to_numpy(), 100 + 5 * driver[-2:], atol=0.5)
+    # without the covariate the driver's effect cannot be forecast
+    alone = Forecaster(LinearRegression(), window_size=4, horizon=2, seasonal_period=1).fit(data[["sales"]]).predict()
+    assert np.abs(alone.to_numpy() - (100 + 5 * driver[-2:])).max() > 1.0
+
+
+def test_several_targets_give_a_dataframe():
+    y = trend_season(72)
+    data = pd.DataFrame({"a": y, "b": -2 * y, "x": np.arange(72.0)})
+    forecast = Forecaster(Ridge(), horizon=3, target=["a", "b"]).fit(data).predict()
+    assert isinstance(forecast, pd.DataFrame) and list(forecast.columns) == ["a", "b"]
+    assert forecast.index.equals(pd.date_range("2006-01-01", periods=3, freq="MS"))
+    everything = Forecaster(Ridge(), horizon=3).fit(data).predict()
+    assert list(everything.columns) == ["a", "b", "x"]
+    one_in_a_list = Forecaster(Ridge(), horizon=3, target=["a"]).fit(data).predict()
+    assert isinstance(one_in_a_list, pd.DataFrame)
+
+
+def test_recurrent_estimators_get_windows_others_flat_rows():
+    data = pd.DataFrame({"a": trend_season(60).to_numpy(), "b": np.arange(60.0)})
+    lstm = Forecaster(tiny_lstm(), window_size=6, horizon=2, target="a", n_estimators=1).fit(data)
+    # per step: the two columns and the target's seasonal difference, in (n, 6, 3) windows
+    assert lstm.estimators_[0].n_features_in_ == 3
+    assert lstm.estimators_[0].n_outputs_ == 2
+    ridge = Forecaster(Ridge(), window_size=6, horizon=2, target="a").fit(data)
+    assert ridge.estimators_[0].n_features_in_ == 18  # 6 steps x 3 channels, flattened
+    plain = Forecaster(Ridge(), window_size=6, horizon=2, target="a", baseline=None).fit(data)
+    assert plain.estimators_[0].n_features_in_ == 12  # without baseline: the 2 columns only
+
+
+def test_update_moves_the_forecast_origin_without_refitting():
+    y = trend_season(84)
+    forecaster = Forecaster(Ridge(), horizon=4).fit(y.iloc[:72])
+    weights = forecaster.estimators_[0].coef_.copy()
+    refitted = Forecaster(Ridge(), horizon=4).fit(y.iloc[:72])
+    forecaster.update(y.iloc[72:80]).update(y.iloc[80:84])
+    assert forecaster.cutoff_ == y.index[-1]
+    np.testing.assert_array_equal(forecaster.estimators_[0].coef_, weights)
+    forecast = forecaster.predict()
+    assert forecast.index[0] == pd.Timestamp("2007-01-01")
+    # same model, forecasting from the new end of the data
+    refitted._history = y.to_numpy()[:, None][-len(refitted._history) :]
+    np.testing.assert_allclose(forecast.to_numpy(), refitted._forecast_from(refitted._history)[:, 0])
+
+
+def test_update_with_arrays():
+    values = trend_season(60).to_numpy()
+    forecaster = Forecaster(Ridge(), horizon=2).fit(values[:50])
+    assert forecaster.update(values[50:]).cutoff_ == 59
+    full = Forecaster(Ridge(), horizon=2).fit(values[:50])
+    full._history = values[:, None][-len(full._history) :]
+    np.testing.assert_allclose(forecaster.predict(), full._forecast_from(full._history)[:, 0])
+
+
+def test_score_is_negative_mase_and_rolls_over_longer_data():
+    y = trend_season(96, noise=1.0)
+    forecaster = Forecaster(Ridge(), horizon=6).fit(y.iloc[:72])
+    future = y.iloc[72:78]
+    expected = -np.mean(np.abs(future.to_numpy() - forecaster.predict().to_numpy())) / forecaster.scale_[0]
+    assert forecaster.score(future) == pytest.approx(expected)
+    assert forecaster.score(y.iloc[72:75]) == pytest.approx(
+        -np.mean(np.abs(y.iloc[72:75].to_numpy() - forecaster.predict().to_numpy()[:3])) / forecaster.scale_[0]
+    )
+    # 24 periods: 4 blocks of 6, each forecast from the actual values before it
+    rolled = forecaster.score(y.iloc[72:96])
+    assert forecaster.cutoff_ == y.index[71]  # score changes nothing
+    blocks = []
+    probe = clone(forecaster).fit(y.iloc[:72])
+    for start in range(72, 96, 6):
+        blocks.append(probe.predict().to_numpy())
+        probe.update(y.iloc[start : start + 6])
+    errors = np.abs(y.iloc[72:96].to_numpy() - np.concatenate(blocks)) / forecaster.scale_[0]
+    assert rolled == pytest.approx(-errors.mean())
+    # the in-sample seasonal-naive MAE is the unit
+    values = y.iloc[:72].to_numpy()
+    assert forecaster.scale_[0] == pytest.approx(np.mean(np.abs(values[12:] - values[:-12])))
+
+
+def test_ensemble_members_are_seeded_and_reproducible():
+    y = trend_season(60, noise=1.0)
+    a = Forecaster(tiny_lstm(max_iter=5), horizon=2, n_estimators=3, random_state=0).fit(y)
+    b = Forecaster(tiny_lstm(max_iter=5), horizon=2, n_estimators=3, random_state=0).fit(y)
+    seeds = [est.random_state for est in a.estimators_]
+    assert len(set(seeds)) == 3 and seeds == [est.random_state for est in b.estimators_]
+    pd.testing.assert_series_equal(a.predict(), b.predict())
+    # the estimator's own seed is the source when the forecaster has none
+    c = Forecaster(tiny_lstm(max_iter=2, random_state=5), horizon=2, n_estimators=2).fit(y)
+    d = Forecaster(tiny_lstm(max_iter=2, random_state=5), horizon=2, n_estimators=2).fit(y)
+    assert [e.random_state for e in c.estimators_] == [e.random_state for e in d.estimators_]
+    # an estimator without random_state is fitted once
+    assert len(Forecaster(LinearRegression(), n_estimators=4).fit(y).estimators_) == 1
+
+
+def test_default_estimator_is_a_recurrent_regressor_refitted_on_all_windows():
+    y = trend_season(50, noise=1.0)
+    forecaster = Forecaster(horizon=2, seasonal_period=12, n_estimators=2, random_state=0).fit(y)
+    assert forecaster.window_size_ == 17  # two seasons would leave fewer than 20 windows
+    assert forecaster.n_windows_ == 20
+    assert len(forecaster.estimators_) == 2 and len(forecaster.best_epochs_) == 2
+    for member, best in zip(forecaster.estimators_, forecaster.best_epochs_, strict=True):
+        assert isinstance(member, LSTMRegressor)
+        assert member.loss == "absolute_error" and member.device == "cpu"
+        # early stopping chose the epochs; the final fit used every window for that many
+        assert not member.early_stopping and member.max_iter == best and member.n_iter_ <= best
+        assert member.loss_curve_ and len(member.loss_curve_) == member.n_iter_
+    assert forecaster.predict().shape == (2,)
+
+
+def test_refit_false_keeps_the_early_stopped_networks():
+    y = trend_season(40, noise=1.0)
+    forecaster = Forecaster(
+        tiny_lstm(early_stopping=True, n_iter_no_change=3), horizon=2, n_estimators=1, refit=False, random_state=0
+    ).fit(y)
+    (member,) = forecaster.estimators_
+    assert member.early_stopping and member.validation_loss_curve_ and forecaster.best_epochs_ == []
+    # estimators without early stopping are never refitted
+    assert Forecaster(Ridge(), horizon=2).fit(y).best_epochs_ == []
+
+
+def test_default_estimator_without_early_stopping_on_very_few_windows():
+    y = trend_season(16)
+    forecaster = Forecaster(horizon=1, window_size=12, n_estimators=1, random_state=0).fit(y)
+    assert forecaster.seasonal_period_ == 1  # 16 months cannot confirm a season
+    assert forecaster.n_windows_ == 3 and not forecaster.estimators_[0].early_stopping
+
+
+def test_input_is_not_modified():
+    data = pd.DataFrame({"a": trend_season(48).to_numpy(), "b": np.arange(48.0)})
+    before = data.copy()
+    forecaster = Forecaster(Ridge(), horizon=2, target="a").fit(data)
+    forecaster.update(pd.DataFrame({"a": [1.0], "b": [2.0]}, index=pd.RangeIndex(48, 49)))
+    pd.testing.assert_frame_equal(data, before)
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+
+def test_too_short_series_says_how_long_it_must_be():
+    y = trend_season(20)
+    with pytest.raises(ValueError, match=r"has 20 rows.*window_size=18 plus 1 .*horizon=4 need at least 23"):
+        Forecaster(Ridge(), window_size=18, horizon=4).fit(y)
+    with pytest.raises(ValueError, match=r"window_size=3 plus seasonal_period=12 .*horizon=5 need at least 20"):
+        Forecaster(Ridge(), window_size=3, horizon=5, seasonal_period=12).fit(y.iloc[:19])
+    assert Forecaster(Ridge(), window_size=3, horizon=5, seasonal_period=12).fit(y).n_windows_ == 1
+    # window_size="auto" shrinks to one season, not below
+    with pytest.raises(ValueError, match=r"has 20 rows.*window_size=12 plus seasonal_period=12.*at least 34"):
+        Forecaster(Ridge(), horizon=10, seasonal_period=12).fit(y)
+    assert Forecaster(Ridge(), horizon=8, seasonal_period=12).fit(trend_season(40)).window_size_ == 12
+    # without the baseline no differences are needed
+    assert Forecaster(Ridge(), window_size=18, horizon=2, baseline=None).fit(y).n_windows_ == 1
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_missing_values_are_reported_with_their_place(bad):
+    y = trend_season(48)
+    y.iloc[30] = bad
+    with pytest.raises(ValueError, match=r"missing or infinite.*'sales' at Timestamp\('2002-07-01.*interpolate"):
+        Forecaster(Ridge()).fit(y)
+
+
+def test_unsorted_and_duplicated_index():
+    y = trend_season(48)
+    with pytest.raises(ValueError, match=r"not sorted.*sort_index\(\)"):
+        Forecaster(Ridge()).fit(y.iloc[::-1])
+    duplicated = pd.concat([y.iloc[:30], y.iloc[29:]])
+    with pytest.raises(ValueError, match=r"duplicated labels.*groupby"):
+        Forecaster(Ridge()).fit(duplicated)
+    with pytest.raises(ValueError, match=r"uneven steps"):
+        Forecaster(Ridge()).fit(y.reset_index(drop=True).drop(index=[5]))
+
+
+def test_index_without_a_frequency_says_how_to_set_one():
+    y = trend_season(48).drop(index=pd.Timestamp("2001-03-01"))
+    with pytest.raises(ValueError, match=r"no frequency.*asfreq\('MS'\)"):
+        Forecaster(Ridge()).fit(y)
+    periods = pd.Series(
+        np.arange(10.0),
+        index=pd.PeriodIndex(["2000-01", "2000-02", "2000-04"] + [f"2001-{m:02d}" for m in range(1, 8)], freq="M"),
+    )
+    with pytest.raises(ValueError, match="skips periods"):
+        Forecaster(Ridge()).fit(periods)
+    with pytest.raises(ValueError, match="DatetimeIndex, a PeriodIndex or an integer"):
+        Forecaster(Ridge()).fit(pd.Series(np.arange(30.0), index=[f"t{i}" for i in range(30)]))
+
+
+def test_update_and_score_need_the_same_columns():
+    data = pd.DataFrame({"sales": trend_season(48).to_numpy(), "price": np.arange(48.0)}, index=pd.RangeIndex(48))
+    forecaster = Forecaster(Ridge(), horizon=2, target="sales").fit(data)
+    new = pd.DataFrame({"sales": [1.0, 2.0], "promo": [0.0, 1.0]}, index=pd.RangeIndex(48, 50))
+    with pytest.raises(ValueError, match=r"columns of new_data differ.*missing \['price'\], unexpected \['promo'\]"):
+        forecaster.update(new)
+    with pytest.raises(ValueError, match=r"columns of future_data differ"):
+        forecaster.score(new)
+    # same columns in another order are fine
+    forecaster.update(pd.DataFrame({"price": [48.0], "sales": [80.0]}, index=pd.RangeIndex(48, 49)))
+    assert forecaster.cutoff_ == 48
+    with pytest.raises(ValueError, match="X has 2 features, but Forecaster is expecting 3"):
+        Forecaster(Ridge(), horizon=2).fit(np.ones((30, 3))).update(np.ones((2, 2)))
+
+
+def test_score_and_update_data_must_follow_the_data_seen():
+    y = trend_season(60)
+    forecaster = Forecaster(Ridge(), horizon=3).fit(y.iloc[:48])
+    with pytest.raises(ValueError, match=r"future_data must follow.*2004-01-01.*starts at Timestamp\('2004-02-01"):
+        forecaster.score(y.iloc[49:52])
+    with pytest.raises(ValueError, match="new_data must follow"):
+        forecaster.update(y.iloc[40:50])  # overlaps
+    with pytest.raises(ValueError, match="must be pandas"):
+        forecaster.score(y.iloc[48:51].to_numpy())
+    with pytest.raises(ValueError, match="new_data must follow"):
+        forecaster.update(y.iloc[48:51].reset_index(drop=True))
+    assert forecaster.cutoff_ == y.index[47]
+
+
+def test_unfitted_and_invalid_parameters():
+    with pytest.raises(NotFittedError):
+        Forecaster().predict()
+    with pytest.raises(NotFittedError):
+        Forecaster().update(np.ones(3))
+    y = trend_season(48)
+    for params in [{"horizon": 0}, {"window_size": "big"}, {"seasonal_period": 0}, {"baseline": "drift"}]:
+        with pytest.raises(ValueError, match=next(iter(params))):
+            Forecaster(Ridge(), **params).fit(y)
+    with pytest.raises(ValueError, match="not a column"):
+        Forecaster(Ridge(), target="price").fit(y)
+
+
+# -- scikit-learn tools ----------------------------------------------------------------------
+
+
+def test_nested_params_clone_and_grid_search():
+    forecaster = Forecaster(tiny_lstm(max_iter=10), window_size=24, horizon=12, n_estimators=1, random_state=0)
+    assert forecaster.get_params()["estimator__hidden_size"] == 8
+    forecaster.set_params(estimator__hidden_size=4)
+    assert clone(forecaster).estimator.hidden_size == 4
+    series = load_airline()
+    search = GridSearchCV(
+        forecaster,
+        {"estimator__hidden_size": [4, 8]},
+        cv=TimeSeriesSplit(n_splits=3, test_size=12),
+    ).fit(series)
+    assert set(search.cv_results_["params"][0]) == {"estimator__hidden_size"}
+    assert np.all(search.cv_results_["mean_test_score"] < 0)
+    forecast = search.best_estimator_.predict()
+    assert forecast.index[0] == pd.Timestamp("1961-01-01") and len(forecast) == 12
+
+
+def test_cross_val_score_with_time_series_split():
+    y = trend_season(96, noise=1.0)
+    scores = cross_val_score(Forecaster(Ridge(), horizon=6), y, cv=TimeSeriesSplit(n_splits=3, test_size=6))
+    assert scores.shape == (3,) and np.all(scores <= 0)
+
+
+_FORECASTER_REASONS = {
+    "check_methods_sample_order_invariance": "a forecaster's rows are a time series: shuffling them changes the data",
+    "check_methods_subset_invariance": "a forecaster's rows are a time series: a subset is another series",
+    "check_fit1d": "a 1-D array is a univariate series, the most common input of a forecaster",
+    "check_fit2d_predict1d": "a 1-D array is a univariate series, valid input; after a fit on several "
+    "columns it is refused for its column count, not with the check's 'Reshape your data'",
+    "check_fit2d_1sample": "one row is shorter than window_size + horizon: the forecaster explains that it "
+    "needs more rows, with a message scikit-learn's check does not know",
+}
+
+
+@parametrize_with_checks(
+    [Forecaster(Ridge(), window_size=3, horizon=2, seasonal_period=1)],
+    expected_failed_checks=lambda estimator: _FORECASTER_REASONS,
+)
+def test_sklearn_compatible_forecaster(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        check(estimator)
+
+
+# -- end to end on real data ----------------------------------------------------------------
+
+
+def test_default_forecaster_beats_seasonal_naive_on_airline():
+    y = load_airline().astype(float)
+    train, test = y[:"1957-12"], y["1958-01":]
+    forecaster = Forecaster(horizon=36, random_state=0).fit(train)
+    forecast = forecaster.predict()
+    assert forecast.index.equals(test.index)
+    seasonal_naive = np.tile(train.to_numpy()[-12:], 3)
+    mape = np.mean(np.abs(forecast.to_numpy() - test.to_numpy()) / test.to_numpy())
+    naive_mape = np.mean(np.abs(seasonal_naive - test.to_numpy()) / test.to_numpy())
+    assert naive_mape == pytest.approx(0.132, abs=5e-4)
+    assert mape < naive_mape
+    assert mape <= 0.05  # the quality target of benchmarks/forecast_accuracy.py
+    naive_mase = np.mean(np.abs(seasonal_naive - test.to_numpy())) / forecaster.scale_[0]
+    assert -forecaster.score(test) < naive_mase
