@@ -49,7 +49,7 @@ def _peak_rss():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
 
 
-def child(candidate, cell, n_samples, threads):
+def child(candidate, cell, n_samples, threads, ref_batch=0):
     """One measurement; prints a JSON line."""
     import numpy as np
 
@@ -61,7 +61,7 @@ def child(candidate, cell, n_samples, threads):
         predict = model.predict
     else:
         ref = C.reference_fit(X_train, y_train, cell, hidden, 1, 64)
-        batch = C.inference_batch_size(steps, hidden)
+        batch = ref_batch or C.inference_batch_size(steps, hidden)
 
         def predict(X):
             return ref.predict(X, batch_size=batch)
@@ -91,8 +91,9 @@ def child(candidate, cell, n_samples, threads):
     )
 
 
-def run_child(candidate, cell, n_samples, threads):
+def run_child(candidate, cell, n_samples, threads, ref_batch=0):
     cmd = [sys.executable, os.path.abspath(__file__), "--child", candidate, cell, str(n_samples), str(threads)]
+    cmd += ["--ref-batch-size", str(ref_batch)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -102,11 +103,14 @@ def main(argv=None):
     parser.add_argument("--cells", default="lstm", help="comma-separated: rnn, lstm, gru")
     parser.add_argument("--n-samples", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=2, help="subprocess runs per candidate (medians)")
+    parser.add_argument(
+        "--ref-batch-size", type=int, default=0, help="hand-written pass batch size (default: the estimators' rule)"
+    )
     parser.add_argument("--child", nargs=4, help=argparse_suppress())
     args = parser.parse_args(argv)
     if args.child:
         candidate, cell, n_samples, threads = args.child
-        child(candidate, cell, int(n_samples), int(threads))
+        child(candidate, cell, int(n_samples), int(threads), args.ref_batch_size)
         return 0
     n_samples = 50_000 if args.quick else args.n_samples
     rounds = 1 if args.quick else args.rounds
@@ -118,7 +122,7 @@ def main(argv=None):
         results = {"ref": [], "ours": []}
         for _ in range(rounds):
             for candidate in ("ref", "ours"):
-                results[candidate].append(run_child(candidate, cell, n_samples, args.threads))
+                results[candidate].append(run_child(candidate, cell, n_samples, args.threads, args.ref_batch_size))
         base = C.median([r["seconds"] for r in results["ref"]])
         for candidate, label in (("ref", "hand-written inference_mode"), ("ours", "sklearn-rnn predict")):
             rs = results[candidate]

@@ -90,6 +90,8 @@ def benchmark(args, workloads):
         X, y = C.make_data(n, steps, features)
         rounds = {"seed": args.seed_rounds, "medium": args.rounds, "long": args.long_rounds}[workload]
         keras_rounds = min(rounds, args.keras_rounds if workload != "long" else max(1, args.keras_rounds // 2))
+        if workload == "long" and not args.keras_long:
+            keras_rounds = 0  # Keras's Python-level recurrence: minutes per fit on 1,000 steps
         print(
             f"# {workload}: {n} x {steps} x {features}, hidden {hidden}, {epochs} epochs, batch {batch}, "
             f"{rounds} rounds" + (f" ({keras_rounds} for keras)" if "keras" in candidates else ""),
@@ -98,7 +100,8 @@ def benchmark(args, workloads):
         for cell in args.cells.split(","):
             # Warm-up: one untimed run of each candidate (imports, lazy initialization).
             for name in candidates:
-                run_candidate(name, cell, X[: 2 * batch], y[: 2 * batch], hidden, 1, batch)
+                if name != "keras" or keras_rounds:
+                    run_candidate(name, cell, X[: 2 * batch], y[: 2 * batch], hidden, 1, batch)
             times = {name: {"fit": [], "fit_cpu": [], "pred": [], "loss": []} for name in candidates}
             for r in range(rounds):
                 order = candidates[r % len(candidates) :] + candidates[: r % len(candidates)]
@@ -115,6 +118,8 @@ def benchmark(args, workloads):
                         print(f"  round {r} {cell} {name}: fit {fit_t.wall:.3f} s, predict {pred_t.wall:.3f} s")
             for name in candidates:
                 t = times[name]
+                if not t["fit"]:
+                    continue
                 base = BASELINE.get(name)
                 row = [workload, cell, name, f"{C.median(t['fit']):.3f}", f"{min(t['fit']):.3f}"]
                 if base is None:
@@ -305,8 +310,8 @@ def step_split(X, y, cell, hidden, epochs, batch, n_batches, rounds):
     results = {"ours": [], "ref": []}
     try:
         _base._SequenceNet.train_step = timed_train_step
-        for _ in range(rounds):
-            for name in ("ref", "ours"):
+        for r in range(rounds):
+            for name in ("ref", "ours") if r % 2 == 0 else ("ours", "ref"):
                 spent["step"] = 0.0
                 with C.Timer() as t:
                     if name == "ours":
@@ -316,7 +321,7 @@ def step_split(X, y, cell, hidden, epochs, batch, n_batches, rounds):
                 results[name].append((t.wall, spent["step"]))
     finally:
         _base._SequenceNet.train_step = original
-    print(f"\ninside vs outside the optimizer steps (no profiler, median of {rounds}):")
+    print(f"\ninside vs outside the optimizer steps (no profiler, median of {rounds}, order alternating):")
     for name, label in (("ref", "hand-written"), ("ours", "sklearn-rnn")):
         total = C.median([a for a, _ in results[name]])
         inside = C.median([b for _, b in results[name]])
@@ -407,6 +412,14 @@ def main(argv=None):
     parser.add_argument(
         "--keras-rounds", type=int, default=2, help="rounds for keras (half as many on the long workload)"
     )
+    parser.add_argument(
+        "--keras-long", action="store_true", help="also run keras on the long workload (minutes per fit)"
+    )
+    parser.add_argument(
+        "--flush-denormal",
+        action="store_true",
+        help="torch.set_flush_denormal(True) for every candidate (see README: long sequences, summary='last')",
+    )
     parser.add_argument("--profile", action="store_true", help="profile the seed and medium workloads instead")
     parser.add_argument("--top", type=int, default=25, help="functions listed per profile")
     parser.add_argument("--split-rounds", type=int, default=5, help="rounds of the in-step/outside-step split")
@@ -421,7 +434,9 @@ def main(argv=None):
         args.top = min(args.top, 12)
         args.split_rounds = 1
     C.set_threads(args.threads)
-    print(C.machine_line())
+    if args.flush_denormal:
+        C.torch.set_flush_denormal(True)
+    print(C.machine_line() + (", flush_denormal" if args.flush_denormal else ""))
     warnings.filterwarnings("ignore", category=UserWarning, module="keras")
     if args.profile:
         profile(args, workloads)
