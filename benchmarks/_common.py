@@ -218,8 +218,8 @@ def reference_predict(network, X, batch_size=8192):
 
 
 def inference_batch_size(n_timesteps, hidden_size):
-    """The estimators' prediction batch size rule (min(8192, 2**24 // (steps * hidden)))."""
-    return int(max(1, min(8192, 2**24 // (n_timesteps * hidden_size))))
+    """The estimators' CPU prediction batch size rule (min(512, 2**24 // (steps * hidden)))."""
+    return int(max(1, min(512, 2**24 // (n_timesteps * hidden_size))))
 
 
 # -- skorch and Keras with their defaults --------------------------------------------------

@@ -406,3 +406,11 @@ def test_convergence_warning_when_max_iter_is_reached():
         warnings.simplefilter("always")
         fast(RNNRegressor, max_iter=2).fit(X, y)
     assert any("Maximum iterations (2)" in str(w.message) for w in caught)
+
+
+def test_fit_and_predict_restore_torch_thread_setting():
+    X, y = first_last_task(n=40)
+    previous = torch.get_num_threads()
+    model = fast(RNNRegressor, max_iter=1, n_threads=1).fit(X, y)
+    model.predict(X)
+    assert torch.get_num_threads() == previous
