@@ -480,8 +480,9 @@ class Forecaster(BaseEstimator):
         data : Series, DataFrame or array-like, default=None
             None forecasts from the end of the data seen in ``fit`` and
             ``update``. Otherwise, recent rows with the columns seen in
-            ``fit`` (at least ``max(window_size_, seasonal_period_)`` of them)
-            to forecast from, without changing the forecaster: the forecast
+            ``fit`` to forecast from (at least ``window_size_ +
+            seasonal_period_`` of them with the seasonal-naive baseline, else
+            ``window_size_``), without changing the forecaster: the forecast
             follows the end of ``data`` and its index.
 
         Returns
@@ -499,8 +500,8 @@ class Forecaster(BaseEstimator):
         values, index = self._check_data(data, reset=False, what="data", follow=False)
         if len(values) < len(self._history):
             raise ValueError(
-                f"predict needs at least {len(self._history)} rows of data to forecast from "
-                f"(max(window_size_, seasonal_period_)); got {len(values)}."
+                f"predict needs at least {len(self._history)} rows of data to forecast from (the window and, "
+                f"with the seasonal-naive baseline, one season before it); got {len(values)}."
             )
         return self._wrap(self._forecast_from(values), index)
 

@@ -195,6 +195,21 @@ def test_update_moves_the_forecast_origin_without_refitting():
     np.testing.assert_allclose(forecast.to_numpy(), refitted._forecast_from(refitted._history)[:, 0])
 
 
+def test_predict_from_given_data_leaves_the_forecaster_unchanged():
+    y = trend_season(84, noise=1.0)
+    forecaster = Forecaster(Ridge(), horizon=4).fit(y.iloc[:72])
+    pd.testing.assert_series_equal(forecaster.predict(y.iloc[:72]), forecaster.predict())
+    earlier = forecaster.predict(y.iloc[:60])
+    assert earlier.index[0] == y.index[60] and earlier.index.freqstr == "MS"
+    assert not np.allclose(earlier.to_numpy(), forecaster.predict().to_numpy())
+    assert forecaster.cutoff_ == y.index[71]
+    needed = forecaster.window_size_ + forecaster.seasonal_period_
+    with pytest.raises(ValueError, match=f"at least {needed} rows"):
+        forecaster.predict(y.iloc[: needed - 1])
+    with pytest.raises(ValueError, match="not of the kind"):
+        forecaster.predict(y.iloc[:60].reset_index(drop=True))
+
+
 def test_update_with_arrays():
     values = trend_season(60).to_numpy()
     forecaster = Forecaster(Ridge(), horizon=2).fit(values[:50])
@@ -441,3 +456,8 @@ def test_default_forecaster_beats_seasonal_naive_on_airline():
     assert mape <= 0.05  # the quality target of benchmarks/forecast_accuracy.py
     naive_mase = np.mean(np.abs(seasonal_naive - test.to_numpy())) / forecaster.scale_[0]
     assert -forecaster.score(test) < naive_mase
+
+
+def test_docstring_documents_every_parameter():
+    for name in Forecaster().get_params():
+        assert f"\n    {name} :" in Forecaster.__doc__, name

@@ -215,3 +215,10 @@ _ROW_ORDER_REASON = (
 )
 def test_sklearn_compatible_transformer(estimator, check):
     check(estimator)
+
+
+def test_docstring_documents_every_parameter():
+    for name in SlidingWindowTransformer().get_params():
+        assert f"\n    {name} :" in SlidingWindowTransformer.__doc__, name
+    for name in ("data", "window_size", "horizon", "target", "step"):
+        assert f"\n    {name} :" in make_windows.__doc__, name
