@@ -264,7 +264,9 @@ class Forecaster(BaseEstimator):
 
     def _check_data(self, data, *, reset, what, follow=True):
         """Values (n_rows, n_columns), index description; checks NaN and columns."""
-        values, columns, targets = check_table(data, self.target, caller=type(self).__name__, ensure_all_finite=False)
+        # after fit the target positions are known: columns are matched by name below
+        target = self.target if reset else None
+        values, columns, targets = check_table(data, target, caller=type(self).__name__, ensure_all_finite=False)
         if len(values) == 0:
             raise ValueError(f"{what} is empty.")
         bad = ~np.isfinite(values)

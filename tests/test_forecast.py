@@ -358,6 +358,8 @@ def test_update_and_score_need_the_same_columns():
         forecaster.update(new)
     with pytest.raises(ValueError, match=r"columns of future_data differ"):
         forecaster.score(new)
+    with pytest.raises(ValueError, match=r"missing \['sales'\]"):
+        forecaster.update(new[["promo"]].rename(columns={"promo": "price"}).assign(other=1.0))
     # same columns in another order are fine
     forecaster.update(pd.DataFrame({"price": [48.0], "sales": [80.0]}, index=pd.RangeIndex(48, 49)))
     assert forecaster.cutoff_ == 48
