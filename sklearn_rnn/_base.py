@@ -426,7 +426,7 @@ class BaseRecurrent(BaseEstimator):
                 warnings.warn(
                     f"Maximum iterations ({n_epochs}) reached and the optimization hasn't converged yet.",
                     ConvergenceWarning,
-                    stacklevel=3,
+                    stacklevel=6,  # the caller of fit (through _fit_context, _fit, _train)
                 )
         if best_state is not None:
             net.module_.load_state_dict(best_state)
