@@ -282,6 +282,7 @@ class BaseRecurrent(BaseEstimator):
         except BaseException:
             # Nothing half-trained: restore the previous fitted state (or none).
             if snapshot is not None:
+                self.net_.callbacks_[0][1].validation = None
                 self.net_.module_.load_state_dict(snapshot[0])
                 self.net_.optimizer_.load_state_dict(snapshot[1])
                 del self.net_.history[snapshot[2] :]
