@@ -24,7 +24,7 @@ hidden_size : int, default=64
         since gradients reach every step through the mean and max."""
 
 TRAINING = """\
-max_iter : int, default=200
+max_iter : int, default={max_iter}
         Maximum number of epochs (passes over the training data).
 
     batch_size : int, default=32
@@ -58,10 +58,10 @@ max_iter : int, default=200
         Fraction of the training data held out when ``early_stopping`` is
         True. {validation_split}
 
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int, default={n_iter_no_change}
         Number of epochs without an improvement of more than ``tol`` (of the
         validation loss with early stopping, else of the training loss) after
-        which training stops.
+        which training stops.{stopping_note}
 
     tol : float, default=1e-4
         Minimum decrease of the monitored loss that counts as an improvement.

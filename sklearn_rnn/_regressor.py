@@ -240,18 +240,21 @@ _REGRESSOR_DOC = """{title}
 
 
 def _regressor_doc(name, cell_name, title, see_also):
-    head, tail = _docstrings.TRAINING.split("\n\n    early_stopping", 1)
+    training = _docstrings.TRAINING.format(
+        max_iter=200,
+        n_iter_no_change=10,
+        stopping_note="",
+        validation_split="For regressors it is the **last** fraction of the samples in "
+        "their given order (time order), never a random draw.",
+    )
+    head, tail = training.split("\n\n    early_stopping", 1)
     return _REGRESSOR_DOC.format(
         name=name,
         cell_name=cell_name,
         title=title,
         architecture=_docstrings.ARCHITECTURE,
-        training_head=head.replace("scale_inputs :", "scale_inputs :"),
-        training_tail="early_stopping"
-        + tail.format(
-            validation_split="For regressors it is the **last** fraction of the samples in "
-            "their given order (time order), never a random draw."
-        ),
+        training_head=head,
+        training_tail="early_stopping" + tail,
         attributes=_docstrings.ATTRIBUTES.format(
             loss_scale=" (the standardized targets when ``scale_target=True``)",
             score_name="R^2",
