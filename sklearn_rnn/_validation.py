@@ -42,16 +42,8 @@ def _is_sequence_list(X):
 
 def _check_rectangular(X):
     """Raise a clear error for a ragged nested list that is not an array."""
-    if not isinstance(X, (list, tuple)) or len(X) == 0:
+    if not isinstance(X, (list, tuple)) or len(X) == 0 or _rectangular(X):
         return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            np.asarray(X)
-        except ValueError:
-            pass
-        else:
-            return
     shapes = [np.shape(row) if not isinstance(row, (list, tuple)) or _rectangular(row) else None for row in X]
     differs = [i for i, shape in enumerate(shapes) if shape != shapes[0]]
     detail = f"X[0] has shape {shapes[0]} but X[{differs[0]}] has shape {shapes[differs[0]]}" if differs else ""
