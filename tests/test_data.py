@@ -1,0 +1,43 @@
+"""The prediction data path: batches, their order and the assembled result."""
+
+import numpy as np
+import pytest
+import torch
+
+from sklearn_rnn._data import predict_in_batches
+from sklearn_rnn._module import RecurrentNetwork, parse_summary
+
+
+def _network(cell, n_features=3, output_size=2):
+    torch.manual_seed(0)
+    return RecurrentNetwork(
+        cell,
+        input_size=n_features,
+        output_size=output_size,
+        hidden_size=8,
+        num_layers=1,
+        bidirectional=False,
+        summary=parse_summary("last+mean+max"),
+    )
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("batch_size", [1, 2, 3, 64])
+@pytest.mark.parametrize("variable", [False, True])
+def test_batches_are_written_back_in_input_order(cell, batch_size, variable):
+    rng = np.random.RandomState(0)
+    lengths = np.array([7, 1, 12, 4, 9], dtype=np.int64) if variable else np.full(5, 12, dtype=np.int64)
+    X = np.zeros((5, 12, 3), dtype=np.float32)
+    for i, length in enumerate(lengths):
+        X[i, :length] = rng.randn(length, 3)
+    net = _network(cell).eval()
+    with torch.inference_mode():
+        expected = torch.cat([net(torch.from_numpy(X[i : i + 1, :length]), None) for i, length in enumerate(lengths)])
+    X_before = X.copy()
+
+    out = predict_in_batches(net, X, lengths if variable else None, "cpu", batch_size)
+
+    assert out.shape == (5, 2)
+    assert out.dtype == torch.float32
+    torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(X, X_before)
