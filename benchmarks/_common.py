@@ -132,7 +132,9 @@ class ReferenceNetwork(nn.Module):
 
     def forward(self, X):
         if self.standardize:
-            X = (X - self.input_mean) / self.input_scale
+            # (X - mean) / scale as one fused multiply-add, as the estimators do.
+            inverse = self.input_scale.reciprocal()
+            X = torch.addcmul(-self.input_mean * inverse, X, inverse)
         output, _ = self.rnn(X)
         if self.summary == ("last",):
             return self.head(output[:, -1])

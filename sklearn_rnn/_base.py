@@ -356,6 +356,7 @@ class BaseRecurrent(BaseEstimator):
             module__bidirectional=self.bidirectional,
             module__dropout=self.dropout,
             module__summary=summary,
+            module__standardize=self.scale_inputs,
             criterion=criterion,
             optimizer=torch.optim.Adam,
             lr=self.learning_rate_init,

@@ -161,6 +161,17 @@ def test_input_standardization_buffers_are_applied():
     assert {"input_mean", "input_scale"} <= set(net.state_dict())
 
 
+def test_without_standardization_the_buffers_are_ignored():
+    net = _network("gru", "last")
+    net.standardize = False
+    X = torch.randn(4, 6, 3)
+    with torch.no_grad():
+        reference = net(X)
+        net.input_mean.fill_(10.0)
+        net.input_scale.fill_(2.0)
+        np.testing.assert_array_equal(net(X).numpy(), reference.numpy())
+
+
 def test_dropout_applies_in_training_only():
     torch.manual_seed(0)
     net = RecurrentNetwork("lstm", 2, 3, hidden_size=16, num_layers=2, dropout=0.5, summary=("last", "mean"))

@@ -60,6 +60,22 @@ def test_target_scaling_makes_raw_units_trainable():
     assert unscaled.score(X[300:], y_big[300:]) < scaled.score(X[300:], y_big[300:])
 
 
+def test_input_scaling_makes_raw_units_trainable():
+    X, y = first_last_task(n=400)
+    offset, scale = np.array([1000.0, -50.0]), np.array([200.0, 0.01])
+    X_raw = X * scale + offset
+    scaled = fast(LSTMRegressor, max_iter=60, random_state=0).fit(X_raw[:300], y[:300])
+    module = scaled.net_.module_
+    assert module.standardize
+    np.testing.assert_allclose(module.input_mean.numpy(), X_raw[:300].reshape(-1, 2).mean(axis=0), rtol=1e-4)
+    np.testing.assert_allclose(module.input_scale.numpy(), X_raw[:300].reshape(-1, 2).std(axis=0), rtol=1e-4)
+    assert scaled.score(X_raw[300:], y[300:]) > 0.9
+
+    unscaled = fast(LSTMRegressor, max_iter=60, random_state=0, scale_inputs=False).fit(X_raw[:300], y[:300])
+    assert not unscaled.net_.module_.standardize
+    assert unscaled.score(X_raw[300:], y[300:]) < scaled.score(X_raw[300:], y[300:])
+
+
 @pytest.mark.parametrize("cls", [RNNRegressor, LSTMRegressor])
 def test_seed_snippet(cls):
     """The seed tutorial's Keras examples: 10 units, 100 x 10 x 1, 10 epochs, batch 10."""
