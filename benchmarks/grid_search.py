@@ -9,6 +9,12 @@ would only dilute the comparison). The two settings alternate; the first
 cold first run and the median of the warm ones. The target of issue 4:
 ``n_jobs=2`` at least 1.6x faster than ``n_jobs=1``.
 
+The cold run is slower for reasons outside the estimators: each fresh worker
+starts Python and imports torch and scikit-learn (about 2.3 s on the 2-core
+development machine), and the first torch optimizer built in a process
+imports ``torch._dynamo`` (about 1.5 s there; a hand-written loop pays it
+too). The ``n_jobs=1`` runs happen in this process, which has paid both.
+
 It also reports the torch intra-op thread count that a joblib worker sees,
 and the estimator's ``n_threads`` default, because threads of two workers
 fighting over the same cores are the usual cause of a poor speedup.
@@ -38,7 +44,7 @@ def _worker_threads():
 def main(argv=None):
     parser = C.base_parser(__doc__.splitlines()[0], quick_help="2,000 sequences, one round")
     parser.add_argument("--cell", default="lstm", choices=C.CELLS)
-    parser.add_argument("--rounds", type=int, default=3, help="warm rounds of each setting")
+    parser.add_argument("--rounds", type=int, default=5, help="warm rounds of each setting")
     args = parser.parse_args(argv)
     from joblib import Parallel, delayed
     from sklearn.exceptions import ConvergenceWarning

@@ -100,9 +100,9 @@ def run_child(candidate, cell, n_samples, threads, ref_batch=0):
 
 def main(argv=None):
     parser = C.base_parser(__doc__.splitlines()[0], quick_help="50,000 sequences, one round")
-    parser.add_argument("--cells", default="lstm", help="comma-separated: rnn, lstm, gru")
+    parser.add_argument("--cells", default="rnn,lstm,gru", help="comma-separated: rnn, lstm, gru")
     parser.add_argument("--n-samples", type=int, default=1_000_000)
-    parser.add_argument("--rounds", type=int, default=2, help="subprocess runs per candidate (medians)")
+    parser.add_argument("--rounds", type=int, default=5, help="subprocess runs per candidate (medians)")
     parser.add_argument(
         "--ref-batch-size", type=int, default=0, help="hand-written pass batch size (default: the estimators' rule)"
     )

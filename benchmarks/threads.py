@@ -47,7 +47,7 @@ def main(argv=None):
     parser.add_argument("--workloads", default="seed,medium")
     parser.add_argument("--thread-counts", default="1,2")
     parser.add_argument("--rounds", type=int, default=5, help="rounds for the seed workload")
-    parser.add_argument("--medium-rounds", type=int, default=3, help="rounds for the medium workload")
+    parser.add_argument("--medium-rounds", type=int, default=5, help="rounds for the medium workload")
     parser.add_argument("--reference", action="store_true", help="also time the hand-written loop")
     args = parser.parse_args(argv)
     workloads = C.QUICK_WORKLOADS if args.quick else C.WORKLOADS
