@@ -107,6 +107,29 @@ class _SequenceNet(NeuralNet):
     def _default_callbacks(self):
         return []
 
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        """skorch's epoch loop, minus two per-batch costs that a seed-sized fit
+        notices: the batch size is read from the target's first dimension
+        (skorch's generic ``get_len`` inspects every part of the batch), and
+        the batch events are sent only when the user gave callbacks (the
+        estimator's own callback works at the epoch level)."""
+        if iterator is None:
+            return
+        notify = len(self.callbacks_) > 1
+        batch_count = 0
+        for batch in iterator:
+            if notify:
+                self.notify("on_batch_begin", batch=batch, training=training)
+            else:
+                self.history.new_batch()  # what the net's own on_batch_begin does
+            step = step_fn(batch, **fit_params)
+            self.history.record_batch(prefix + "_loss", step["loss"].item())
+            self.history.record_batch(prefix + "_batch_size", len(batch[1]))
+            if notify:
+                self.notify("on_batch_end", batch=batch, training=training, **step)
+            batch_count += 1
+        self.history.record(prefix + "_batch_count", batch_count)
+
     def train_step(self, batch, **fit_params):
         # Train mode is set once per epoch by the estimator's epoch loop.
         Xi, yi = batch

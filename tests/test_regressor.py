@@ -269,6 +269,33 @@ def test_skorch_callbacks_are_called_and_not_mutated():
     assert not hasattr(counter, "epochs")
 
 
+def test_batch_history_and_batch_events():
+    from skorch.callbacks import Callback
+
+    class CountBatches(Callback):
+        def initialize(self):
+            self.begin = self.end = 0
+            return self
+
+        def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+            self.begin += 1
+
+        def on_batch_end(self, net, batch=None, training=False, **kwargs):
+            assert "loss" in kwargs and "y_pred" in kwargs
+            self.end += 1
+
+    X, y = first_last_task(n=50)
+    plain = fast(RNNRegressor, max_iter=3, batch_size=16, random_state=0).fit(X, y)
+    batches = plain.net_.history[-1, "batches"]
+    assert [b["train_batch_size"] for b in batches] == [16, 16, 16, 2]
+    assert all(np.isfinite(b["train_loss"]) for b in batches)
+
+    counted = fast(RNNRegressor, max_iter=3, batch_size=16, random_state=0, callbacks=[CountBatches()]).fit(X, y)
+    counter = dict(counted.net_.callbacks_)["CountBatches"]
+    assert counter.begin == counter.end == 3 * 4
+    np.testing.assert_array_equal(counted.predict(X), plain.predict(X))
+
+
 def test_gradient_clipping_bounds_each_step():
     X, y = first_last_task(n=64)
     seen = []
