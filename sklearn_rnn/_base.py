@@ -9,9 +9,7 @@ history, while the estimator drives early stopping and convergence the way
 
 import copy
 import re
-import time
 import warnings
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -21,12 +19,15 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
-from skorch import NeuralNet
-from skorch.callbacks import Callback
+from skorch.helper import predefined_split
 
-from ._data import BatchIterator, SequenceDataset, predict_in_batches, to_tensor
+from ._data import BatchIterator, SequenceDataset, predict_in_batches, standardize, to_tensor
 from ._module import RecurrentNetwork, parse_summary
+from ._params import KerasNamesMixin
+from ._torch_state import torch_settings
+from ._training import STOPPING, MLPStopping, SequenceNet
 from ._validation import check_sequences
+from ._warnings import user_stacklevel
 
 # Elements of hidden-state output (batch x steps x hidden) held at once in predict.
 _PREDICT_ELEMENTS = 2**24
@@ -44,32 +45,6 @@ def resolve_device(device):
     return device
 
 
-@contextmanager
-def torch_cpu_settings(n_threads):
-    """Run a block with ``n_threads`` PyTorch intra-op threads (None: leave
-    PyTorch's setting) and with denormal floats flushed to zero, then restore
-    both settings.
-
-    Recurrent states that decay towards zero over long sequences become
-    denormal floats, which the CPU handles several times slower (measured: a
-    1,000-step LSTM epoch 5x slower); flushing them changes values below
-    1e-38 only.
-    """
-    previous_threads = torch.get_num_threads()
-    change_threads = n_threads is not None and n_threads != previous_threads
-    # set_flush_denormal returns whether the CPU supports it; it cannot be read back.
-    flush = torch.set_flush_denormal(True)
-    if change_threads:
-        torch.set_num_threads(n_threads)
-    try:
-        yield
-    finally:
-        if change_threads:
-            torch.set_num_threads(previous_threads)
-        if flush:
-            torch.set_flush_denormal(False)
-
-
 def inference_batch_size(module, n_timesteps, device):
     """Sequences per prediction batch: few enough that the hidden-state output
     (batch x steps x hidden) stays near 64 MB, and at most 512 on the CPU
@@ -80,7 +55,7 @@ def inference_batch_size(module, n_timesteps, device):
 
 
 def _input_statistics(X, lengths):
-    """Per-feature mean and standard deviation over all valid time steps."""
+    """Per-feature mean and standard deviation (float64) over all valid time steps."""
     if lengths is None:
         values = X.reshape(-1, X.shape[2])
     else:
@@ -88,85 +63,29 @@ def _input_statistics(X, lengths):
         values = X[mask]
     mean = values.mean(axis=0, dtype=np.float64)
     std = values.std(axis=0, dtype=np.float64)
-    std[std < 1e-12] = 1.0
-    return mean.astype(np.float32), std.astype(np.float32)
+    std[std < 1e-12 * np.maximum(1.0, np.abs(mean))] = 1.0
+    return mean, std
 
 
-class _SequenceNet(NeuralNet):
-    """skorch net with a lean train step and no default callbacks.
-
-    One step is: forward, loss, backward, optional gradient-norm clipping,
-    optimizer step; the epoch's losses are recorded by :class:`_EpochScoring`.
-    """
-
-    def __init__(self, *args, clip_grad_norm=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.clip_grad_norm = clip_grad_norm
-
-    @property
-    def _default_callbacks(self):
-        return []
-
-    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
-        """skorch's epoch loop, minus two per-batch costs that a seed-sized fit
-        notices: the batch size is read from the target's first dimension
-        (skorch's generic ``get_len`` inspects every part of the batch), and
-        the batch events are sent only when the user gave callbacks (the
-        estimator's own callback works at the epoch level)."""
-        if iterator is None:
-            return
-        notify = len(self.callbacks_) > 1
-        batch_count = 0
-        for batch in iterator:
-            if notify:
-                self.notify("on_batch_begin", batch=batch, training=training)
-            else:
-                self.history.new_batch()  # what the net's own on_batch_begin does
-            step = step_fn(batch, **fit_params)
-            self.history.record_batch(prefix + "_loss", step["loss"].item())
-            self.history.record_batch(prefix + "_batch_size", len(batch[1]))
-            if notify:
-                self.notify("on_batch_end", batch=batch, training=training, **step)
-            batch_count += 1
-        self.history.record(prefix + "_batch_count", batch_count)
-
-    def train_step(self, batch, **fit_params):
-        # Train mode is set once per epoch by the estimator's epoch loop.
-        Xi, yi = batch
-        self.optimizer_.zero_grad(set_to_none=True)
-        y_pred = self.infer(Xi, **fit_params)
-        loss = self.criterion_(y_pred, yi)
-        loss.backward()
-        if self.clip_grad_norm is not None:
-            torch.nn.utils.clip_grad_norm_(self.module_.parameters(), self.clip_grad_norm)
-        self.optimizer_.step()
-        return {"loss": loss, "y_pred": y_pred}
+def _statistics_of(module):
+    """The module's input statistics as float64 arrays, or (None, None) when
+    they are the identity (nothing to compute)."""
+    if not module.standardizes:
+        return None, None
+    return module.input_mean.cpu().numpy(), module.input_scale.cpu().numpy()
 
 
-class _EpochScoring(Callback):
-    """Record the epoch's mean training loss and, given validation data, the
-    validation loss and score (R^2 or accuracy), before any user callback."""
-
-    def __init__(self, score_outputs, validation=None):
-        self.score_outputs = score_outputs
-        self.validation = validation
-
-    def on_epoch_end(self, net, **kwargs):
-        batches = net.history[-1, "batches"]
-        sizes = np.array([b["train_batch_size"] for b in batches], dtype=np.float64)
-        losses = np.array([b["train_loss"] for b in batches], dtype=np.float64)
-        net.history.record("train_loss", float(losses @ sizes / sizes.sum()))
-        if self.validation is None:
-            return
-        X, lengths, y = self.validation
-        batch_size = inference_batch_size(net.module_, X.shape[1], net.device)
-        outputs = predict_in_batches(net.module_, X, lengths, net.device, batch_size)
-        with torch.inference_mode():
-            net.history.record("valid_loss", float(net.criterion_(outputs, y)))
-            net.history.record("valid_score", float(self.score_outputs(y, outputs)))
+def _dataset(X, lengths, y, mean, scale, device):
+    """Standardized float32 tensors of one training or validation set."""
+    X = standardize(X, mean, scale)
+    return SequenceDataset(
+        to_tensor(X, device),
+        None if lengths is None else torch.from_numpy(np.ascontiguousarray(lengths)),
+        to_tensor(np.ascontiguousarray(y), device),
+    )
 
 
-class BaseRecurrent(BaseEstimator):
+class BaseRecurrent(KerasNamesMixin, BaseEstimator):
     """Base class of the recurrent estimators; not for direct use.
 
     Subclasses set ``_cell`` (``"rnn"``, ``"lstm"`` or ``"gru"``) and
@@ -290,29 +209,48 @@ class BaseRecurrent(BaseEstimator):
         return self._fit(X, y, incremental=False)
 
     def _fit(self, X, y, *, incremental, classes=None):
-        saved = dict(self.__dict__)
         warm = hasattr(self, "net_") and (incremental or self.warm_start)
-        snapshot = None
         if warm:
-            snapshot = (
-                copy.deepcopy(self.net_.module_.state_dict()),
-                copy.deepcopy(self.net_.optimizer_.state_dict()),
-                len(self.net_.history),
-            )
+            self._check_fixed_parameters("partial_fit" if incremental else "fit with warm_start=True")
+        saved = dict(self.__dict__)
         try:
-            with torch_cpu_settings(self.n_threads):
+            with torch_settings(self.n_threads, grad=True):
                 self._train(X, y, warm=warm, incremental=incremental, classes=classes)
         except BaseException:
-            # Nothing half-trained: restore the previous fitted state (or none).
-            if snapshot is not None:
-                self.net_.callbacks_[0][1].validation = None
-                self.net_.module_.load_state_dict(snapshot[0])
-                self.net_.optimizer_.load_state_dict(snapshot[1])
-                del self.net_.history[snapshot[2] :]
+            # Nothing half-trained: a warm fit trains a copy of the net, so
+            # restoring the attributes restores the previous fitted state.
             self.__dict__.clear()
             self.__dict__.update(saved)
             raise
+        if not incremental and not self._stopping.converged and self._stopping.epochs_run == self.max_iter:
+            warnings.warn(
+                f"{type(self).__name__}: maximum iterations ({self.max_iter}) reached and the "
+                f"{'validation' if self.early_stopping else 'training'} loss still improved by more than "
+                f"tol={self.tol} within the last {self.n_iter_no_change} epochs. Raise max_iter to train "
+                "longer, or raise tol to accept this model as converged.",
+                ConvergenceWarning,
+                stacklevel=user_stacklevel(),
+            )
+        del self._stopping
         return self
+
+    def _check_fixed_parameters(self, how):
+        """Raise if a parameter that shapes the fitted network or its data
+        scaling changed since the network was built: continuing training
+        cannot apply it, and ignoring it silently would mislead."""
+        params = self.get_params(deep=False)
+        changed = [name for name in self._fixed_parameters() if params[name] != self._built_with[name]]
+        if changed:
+            detail = ", ".join(f"{name}={self._built_with[name]!r} -> {params[name]!r}" for name in changed)
+            raise ValueError(
+                f"{type(self).__name__}: {', '.join(changed)} changed since the network was built ({detail}), "
+                f"and {how} continues training that network, which cannot apply the change. Set the "
+                "previous value back, or set warm_start=False (or clone the estimator) to train a new network."
+            )
+
+    def _fixed_parameters(self):
+        """Parameters fixed by the first fit (subclasses add their own)."""
+        return ("hidden_size", "num_layers", "bidirectional", "dropout", "summary", "scale_inputs", "device")
 
     def _train(self, X, y, *, warm, incremental, classes):
         summary = parse_summary(self.summary)
@@ -322,7 +260,7 @@ class BaseRecurrent(BaseEstimator):
         X, lengths = check_sequences(self, X, reset=not warm)
         check_consistent_length(X, y)
         y = self._validate_target(y, reset=not warm, classes=classes)
-        if not warm:
+        if not warm or self.random_state is not self._built_with["random_state"]:
             self._random_state = check_random_state(self.random_state)
         seed = int(self._random_state.randint(np.iinfo(np.int32).max))
 
@@ -330,46 +268,59 @@ class BaseRecurrent(BaseEstimator):
         train = slice(None)
         if self.early_stopping and not incremental:
             train, valid = self._validation_split(y, seed)
-            y_valid = to_tensor(np.ascontiguousarray(y[valid]), device)
-            validation = (X[valid], None if lengths is None else lengths[valid], y_valid)
-        X_train = X[train]
-        lengths_train = None if lengths is None else torch.from_numpy(lengths[train])
-        dataset = SequenceDataset(to_tensor(X_train, device), lengths_train, to_tensor(y[train], device))
+            validation = (X[valid], None if lengths is None else lengths[valid], y[valid])
+        X_train, y_train = X[train], y[train]
+        lengths_train = None if lengths is None else lengths[train]
 
+        if warm:
+            net = copy.deepcopy(self.net_)
+            mean, scale = _statistics_of(net.module_)
+        else:
+            mean, scale = _input_statistics(X_train, lengths_train) if self.scale_inputs else (None, None)
+            net = self._build_net(X.shape[2], summary, device, mean, scale)
+            self._n_first_fit_samples = len(X_train)
+        dataset = _dataset(X_train, lengths_train, y_train, mean, scale, device)
+        valid_dataset = None if validation is None else _dataset(*validation, mean, scale, device)
         with torch.random.fork_rng(devices=_rng_devices(device)):
             torch.manual_seed(seed)
-            if warm:
-                net = self.net_
-                net.callbacks_[0][1].validation = validation
-            else:
-                net = self._build_net(X_train.shape[2], len(X_train), summary, device, validation)
-                if self.scale_inputs:
-                    mean, scale = _input_statistics(X_train, None if lengths is None else lengths[train])
-                    net.module_.input_mean.copy_(torch.from_numpy(mean))
-                    net.module_.input_scale.copy_(torch.from_numpy(scale))
-            curves = self._run_epochs(net, dataset, 1 if incremental else self.max_iter, incremental, warm)
-        net.callbacks_[0][1].validation = None  # keep no data in the fitted model
+            if not warm:
+                net.initialize()
+            self._configure_net(
+                net,
+                valid_dataset,
+                n_timesteps=X.shape[1],
+                first_epoch=(self.n_iter_ + 1) if warm else 1,
+                patience=not incremental,
+            )
+            net.partial_fit(dataset, None, epochs=1 if incremental else self.max_iter)
+        net.set_params(train_split=None)  # keep no validation data in the fitted model
 
+        stopping = dict(net.callbacks_)[STOPPING]
+        stopping.epochs_run = len(stopping.loss_curve)
+        self._stopping = stopping
         self.net_ = net
         self.device_ = device
-        loss_curve, valid_losses, valid_scores, n_epochs = curves
-        self.n_iter_ = n_epochs + (self.n_iter_ if warm else 0)
-        self.loss_curve_ = (self.loss_curve_ if warm else []) + loss_curve
+        if not warm:
+            self._built_with = self.get_params(deep=False)
+        self._built_with["random_state"] = self.random_state
+        self.n_iter_ = stopping.epochs_run + (self.n_iter_ if warm else 0)
+        self.loss_curve_ = (self.loss_curve_ if warm else []) + stopping.loss_curve
         if validation is not None:
-            self.validation_loss_curve_ = valid_losses
-            self.validation_scores_ = valid_scores
-            self.best_validation_score_ = valid_scores[int(np.argmin(valid_losses))]
-            self.best_loss_ = float(np.min(valid_losses))
+            self.validation_loss_curve_ = stopping.validation_losses
+            self.validation_scores_ = stopping.validation_scores
+            best = int(np.argmin(stopping.validation_losses))
+            self.best_validation_score_ = stopping.validation_scores[best]
+            self.best_loss_ = float(stopping.validation_losses[best])
         else:
             self.validation_loss_curve_ = None
             self.validation_scores_ = None
             self.best_validation_score_ = None
             self.best_loss_ = float(np.min(self.loss_curve_))
 
-    def _build_net(self, n_features, n_samples, summary, device, validation):
+    def _build_net(self, n_features, summary, device, mean, scale):
+        """A new net (not yet initialized) whose module holds the input statistics."""
         criterion, criterion_kwargs = self._criterion()
-        user_callbacks = copy.deepcopy(list(self.callbacks or []))
-        net = _SequenceNet(
+        return SequenceNet(
             module=RecurrentNetwork,
             module__cell=self._cell,
             module__input_size=n_features,
@@ -379,84 +330,48 @@ class BaseRecurrent(BaseEstimator):
             module__bidirectional=self.bidirectional,
             module__dropout=self.dropout,
             module__summary=summary,
-            module__standardize=self.scale_inputs,
+            module__input_mean=mean,
+            module__input_scale=scale,
             criterion=criterion,
             optimizer=torch.optim.Adam,
-            lr=self.learning_rate_init,
-            optimizer__weight_decay=self.alpha / n_samples,
-            max_epochs=self.max_iter,
-            batch_size=self.batch_size,
             iterator_train=BatchIterator,
-            iterator_train__shuffle=self.shuffle,
             iterator_valid=BatchIterator,
             train_split=None,
-            callbacks=[("epoch_scoring", _EpochScoring(self._score_outputs, validation))] + user_callbacks,
-            clip_grad_norm=self.clip_grad_norm,
+            score_outputs=self._score_outputs,
             device=device,
             verbose=0,
             **{f"criterion__{key}": value for key, value in criterion_kwargs.items()},
         )
-        return net.initialize()
 
-    def _run_epochs(self, net, dataset, n_epochs, incremental, warm):
-        """The epoch loop: skorch trains one epoch at a time; this loop checks
-        the losses, prints progress and decides when to stop."""
-        loss_curve, valid_losses, valid_scores = [], [], []
-        best, best_state, no_improvement = np.inf, None, 0
-        early_stopping = net.callbacks_[0][1].validation is not None
-        net.notify("on_train_begin", X=dataset, y=None)
-        epoch = 0
-        for epoch in range(1, n_epochs + 1):
-            tic = time.perf_counter()
-            net._set_training(True)
-            net.fit_loop(dataset, epochs=1)
-            record = net.history[-1]
-            loss = record["train_loss"]
-            monitored = loss
-            if not np.isfinite(loss):
-                raise ValueError(
-                    f"The training loss became {loss} at epoch {epoch}: training diverged and was "
-                    "stopped. Lower learning_rate_init, keep clip_grad_norm set, or check X and y "
-                    "for extreme values."
-                )
-            loss_curve.append(loss)
-            line = f"Epoch {len(self.loss_curve_) + epoch if warm else epoch}: train loss {loss:.6f}"
-            if early_stopping:
-                monitored = record["valid_loss"]
-                if not np.isfinite(monitored):
-                    raise ValueError(f"The validation loss became {monitored} at epoch {epoch}: training diverged.")
-                valid_losses.append(monitored)
-                valid_scores.append(record["valid_score"])
-                line += f", validation loss {monitored:.6f}, validation score {record['valid_score']:.4f}"
-            if self.verbose:
-                print(f"{line}, {time.perf_counter() - tic:.2f} s", flush=True)
-            if monitored > best - self.tol:
-                no_improvement += 1
-            else:
-                no_improvement = 0
-            if monitored < best:
-                best = monitored
-                if early_stopping:
-                    best_state = copy.deepcopy(net.module_.state_dict())
-            if not incremental and no_improvement >= self.n_iter_no_change:
-                if self.verbose:
-                    print(
-                        f"No improvement of {'validation' if early_stopping else 'training'} loss "
-                        f"greater than tol={self.tol} for {self.n_iter_no_change} epochs; stopping.",
-                        flush=True,
-                    )
-                break
-        else:
-            if not incremental and n_epochs > 0:
-                warnings.warn(
-                    f"Maximum iterations ({n_epochs}) reached and the optimization hasn't converged yet.",
-                    ConvergenceWarning,
-                    stacklevel=6,  # the caller of fit (through _fit_context, _fit, _train)
-                )
-        if best_state is not None:
-            net.module_.load_state_dict(best_state)
-        net.notify("on_train_end", X=dataset, y=None)
-        return loss_curve, valid_losses, valid_scores, epoch
+    def _configure_net(self, net, valid_dataset, *, n_timesteps, first_epoch, patience):
+        """Apply the training parameters of this fit to ``net``, new or
+        continued, so that a changed setting always takes effect."""
+        user_callbacks = copy.deepcopy(list(self.callbacks or []))
+        if any(isinstance(c, tuple) and c[0] == STOPPING for c in user_callbacks):
+            raise ValueError(f"callbacks: the name {STOPPING!r} is reserved for the estimator's own callback.")
+        stopping = MLPStopping(
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            patience=patience,
+            restore_best=valid_dataset is not None,
+            verbose=self.verbose,
+            first_epoch=first_epoch,
+        )
+        net.set_params(
+            lr=self.learning_rate_init,
+            optimizer__weight_decay=self.alpha / self._n_first_fit_samples,
+            batch_size=self.batch_size,
+            clip_grad_norm=self.clip_grad_norm,
+            train_split=None if valid_dataset is None else predefined_split(valid_dataset),
+        )
+        # Iterator settings are read at each fit; skorch's set_params refuses
+        # them on an initialized net, as they need no re-initialization.
+        net.iterator_train__shuffle = self.shuffle
+        net.iterator_valid__batch_size = inference_batch_size(net.module_, n_timesteps, net.device)
+        # The package's callback goes last, so that user callbacks see every
+        # epoch, the one it stops at included.
+        net.callbacks = user_callbacks + [(STOPPING, stopping)]
+        net.initialize_callbacks()
 
     # -- prediction ----------------------------------------------------------------
 
@@ -466,8 +381,9 @@ class BaseRecurrent(BaseEstimator):
         X, lengths = check_sequences(self, X, reset=False)
         module = self.net_.module_
         batch_size = inference_batch_size(module, X.shape[1], self.device_)
-        with torch_cpu_settings(self.n_threads):
-            outputs = predict_in_batches(module, X, lengths, self.device_, batch_size)
+        mean, scale = _statistics_of(module)
+        with torch_settings(self.n_threads):
+            outputs = predict_in_batches(module, X, lengths, self.device_, batch_size, mean=mean, scale=scale)
         return outputs.float().cpu().numpy()
 
 

@@ -131,6 +131,9 @@ class _RecurrentClassifier(ClassifierMixin, BaseRecurrent):
     def _n_network_outputs(self):
         return len(self.classes_)
 
+    def _fixed_parameters(self):
+        return (*super()._fixed_parameters(), "class_weight")
+
     def _criterion(self):
         return torch.nn.CrossEntropyLoss, {"weight": torch.from_numpy(self._class_weights)}
 

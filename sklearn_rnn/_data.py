@@ -8,7 +8,39 @@ indexing operation, as in a hand-written PyTorch loop.
 import numpy as np
 import torch
 
-__all__ = ["SequenceDataset", "BatchIterator", "to_tensor", "iter_batches", "predict_in_batches"]
+__all__ = ["SequenceDataset", "BatchIterator", "to_tensor", "standardize", "iter_batches", "predict_in_batches"]
+
+# Values standardized per chunk: bounds the float64 temporaries to about 32 MB.
+_CHUNK_VALUES = 2**22
+
+
+def standardize(X, mean=None, scale=None):
+    """``(X - mean) / scale`` computed in float64, returned as float32.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_timesteps, n_features), float32 or float64
+        Sequences (padding included: padded steps are standardized too, and
+        never read by the network).
+    mean, scale : ndarray of shape (n_features,), float64, or None
+        Statistics of the training inputs; None only casts.
+
+    Returns
+    -------
+    ndarray of the shape of ``X``, float32, C-contiguous
+        A new array (``X`` is never modified). The arithmetic runs in
+        float64 chunk by chunk: a float32 cast first would map values such
+        as ``1e9 + x`` for small ``x`` to the same number.
+    """
+    if mean is None:
+        return np.ascontiguousarray(X, dtype=np.float32) if X.dtype != np.float32 else X.copy()
+    out = np.empty(X.shape, dtype=np.float32)
+    per_sample = max(1, int(np.prod(X.shape[1:])))
+    step = max(1, _CHUNK_VALUES // per_sample)
+    for start in range(0, len(X), step):
+        chunk = np.asarray(X[start : start + step], dtype=np.float64)
+        out[start : start + step] = (chunk - mean) / scale
+    return out
 
 
 def to_tensor(array, device):
@@ -114,26 +146,36 @@ def iter_batches(X, lengths, batch_size):
         yield positions, X[positions, : int(batch_lengths.max())], batch_lengths
 
 
-def predict_in_batches(module, X, lengths, device, batch_size):
+def predict_in_batches(module, X, lengths, device, batch_size, *, mean=None, scale=None):
     """Run ``module`` over ``X`` in inference mode, batch by batch.
+
+    ``X`` holds raw inputs (float32 or float64): each batch is standardized
+    with ``mean`` and ``scale`` (see :func:`standardize`; None when ``X`` is
+    already standardized) on its way to ``device``.
 
     Returns a tensor on ``device`` of shape ``(n_samples, n_outputs)`` in the
     order of ``X``. Only one batch of input is copied to the device at a time,
     and each batch's outputs are written straight into the preallocated
     result: many small output tensors, interleaved on the heap with the
     batches' freed work buffers, would fragment it, and a million-sequence
-    prediction then grew the resident memory by hundreds of MB.
+    prediction then grew the resident memory by hundreds of MB. The module's
+    train/eval mode is restored afterwards.
     """
+    was_training = module.training
     module.eval()
     out = None
-    with torch.inference_mode():
-        for positions, X_batch, batch_lengths in iter_batches(X, lengths, batch_size):
-            lengths_t = None if batch_lengths is None else torch.from_numpy(batch_lengths)
-            batch_out = module(to_tensor(X_batch, device), lengths_t)
-            if out is None:
-                out = batch_out.new_empty((len(X), *batch_out.shape[1:]))
-            if isinstance(positions, slice):
-                out[positions] = batch_out
-            else:
-                out[torch.from_numpy(positions).to(out.device)] = batch_out
+    try:
+        with torch.inference_mode():
+            for positions, X_batch, batch_lengths in iter_batches(X, lengths, batch_size):
+                lengths_t = None if batch_lengths is None else torch.from_numpy(batch_lengths)
+                X_batch = standardize(X_batch, mean, scale) if mean is not None else X_batch
+                batch_out = module(to_tensor(np.asarray(X_batch, dtype=np.float32), device), lengths_t)
+                if out is None:
+                    out = batch_out.new_empty((len(X), *batch_out.shape[1:]))
+                if isinstance(positions, slice):
+                    out[positions] = batch_out
+                else:
+                    out[torch.from_numpy(positions).to(out.device)] = batch_out
+    finally:
+        module.train(was_training)
     return out

@@ -51,9 +51,14 @@ class RecurrentNetwork(nn.Module):
         the valid steps. They are concatenated.
     nonlinearity : str
         Elman RNN nonlinearity (``"tanh"`` or ``"relu"``); ignored otherwise.
-    standardize : bool
-        Whether ``forward`` standardizes its input with the ``input_mean``
-        and ``input_scale`` buffers; False skips that arithmetic entirely.
+    input_mean, input_scale : array-like of shape (input_size,) or None
+        Per-feature statistics of the training inputs, kept as float64
+        buffers so that the network and its preprocessing travel together
+        (``state_dict``, pickling). ``forward`` expects inputs already
+        standardized with them: the data layer does it in float64 before
+        the float32 cast (see :func:`sklearn_rnn._data.standardize`), since
+        a float32 cast first would erase small variations on a large offset.
+        None means zero mean and unit scale.
     """
 
     def __init__(
@@ -67,7 +72,8 @@ class RecurrentNetwork(nn.Module):
         dropout=0.0,
         summary=("last",),
         nonlinearity="tanh",
-        standardize=True,
+        input_mean=None,
+        input_scale=None,
     ):
         super().__init__()
         kwargs = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
@@ -86,23 +92,18 @@ class RecurrentNetwork(nn.Module):
         n_directions = 2 if bidirectional else 1
         self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.head = nn.Linear(hidden_size * n_directions * len(self.summary), output_size)
-        # Per-feature standardization folded into the network, so that large
-        # inputs are standardized batch by batch instead of copied whole.
-        self.standardize = standardize
-        self.register_buffer("input_mean", torch.zeros(input_size))
-        self.register_buffer("input_scale", torch.ones(input_size))
+        mean = torch.zeros(input_size, dtype=torch.float64) if input_mean is None else torch.as_tensor(input_mean)
+        scale = torch.ones(input_size, dtype=torch.float64) if input_scale is None else torch.as_tensor(input_scale)
+        self.register_buffer("input_mean", mean.to(torch.float64).reshape(input_size).clone())
+        self.register_buffer("input_scale", scale.to(torch.float64).reshape(input_size).clone())
 
     def forward(self, X, lengths=None):
         """Map a batch ``(batch, time, features)`` to ``(batch, output_size)``.
 
-        ``lengths`` (int64, on the CPU or the device) gives each sequence's
-        number of valid steps; ``None`` means every step is valid.
+        ``X`` holds standardized inputs (see ``input_mean``); ``lengths``
+        (int64, on the CPU or the device) gives each sequence's number of
+        valid steps; ``None`` means every step is valid.
         """
-        if self.standardize:
-            # (X - mean) / scale as one fused multiply-add: half the time of
-            # two broadcast operations over a batch of 4-feature steps.
-            inverse = self.input_scale.reciprocal()
-            X = torch.addcmul(-self.input_mean * inverse, X, inverse)
         if lengths is None:
             output, _ = self.rnn(X)
             mask = None
@@ -131,6 +132,11 @@ class RecurrentNetwork(nn.Module):
                     parts.append(output.masked_fill(~mask, float("-inf")).amax(dim=1))
         summary = parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
         return self.head(self.dropout(summary))
+
+    @property
+    def standardizes(self):
+        """Whether the input statistics differ from zero mean and unit scale."""
+        return bool((self.input_mean != 0).any() or (self.input_scale != 1).any())
 
     def _last(self, output, lengths):
         """The last valid forward state (and first backward state)."""

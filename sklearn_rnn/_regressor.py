@@ -131,6 +131,9 @@ class _RecurrentRegressor(RegressorMixin, BaseRecurrent):
     def _n_network_outputs(self):
         return self.n_outputs_
 
+    def _fixed_parameters(self):
+        return (*super()._fixed_parameters(), "loss", "scale_target")
+
     def _criterion(self):
         return _LOSSES[self.loss], {}
 

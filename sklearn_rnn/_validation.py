@@ -12,10 +12,17 @@ A list of plain Python lists is read like ``np.asarray(X)``, as everywhere in
 scikit-learn, and must be rectangular: a ragged one is an error, since it
 cannot be told apart from a table with a missing cell.
 
-They are converted to one zero-padded ``float32`` array ``(n_samples,
-max_len, n_features)`` plus, when the lengths differ, an ``int64`` array of
-lengths. The caller's objects are never modified: conversions copy where
-needed.
+They are converted to one zero-padded float array ``(n_samples, max_len,
+n_features)`` plus, when the lengths differ, an ``int64`` array of lengths.
+The float type is kept (float32 stays float32, anything else becomes
+float64), so that standardization runs in float64 before the network's
+float32 cast. The caller's objects are never modified: conversions copy
+where needed.
+
+``n_features_in_`` takes scikit-learn's meaning: the number of columns of a
+2-D X (time steps of univariate sequences), the number of features per time
+step for a 3-D X or a list of sequences. The features per step, which the
+network reads, are stored apart (``_n_step_features``).
 """
 
 import warnings
@@ -24,6 +31,8 @@ import numpy as np
 from sklearn.utils.validation import check_array, validate_data
 
 __all__ = ["check_sequences"]
+
+_FLOAT_DTYPES = (np.float64, np.float32)
 
 
 def _is_sequence_list(X):
@@ -75,7 +84,7 @@ def _check_one_sequence(seq, index):
             seq,
             ensure_2d=False,
             allow_nd=True,
-            dtype=np.float32,
+            dtype=_FLOAT_DTYPES,
             ensure_min_samples=0,
             ensure_min_features=0,
             input_name=name,
@@ -119,7 +128,8 @@ def _pad(sequences):
                 f"X[0] has {n_features}, X[{i}] has {seq.shape[1]}."
             )
     lengths = np.fromiter((len(seq) for seq in sequences), dtype=np.int64, count=len(sequences))
-    padded = np.zeros((len(sequences), int(lengths.max()), n_features), dtype=np.float32)
+    dtype = np.result_type(*(seq.dtype for seq in sequences))
+    padded = np.zeros((len(sequences), int(lengths.max()), n_features), dtype=dtype)
     for i, seq in enumerate(sequences):
         padded[i, : len(seq)] = seq
     if (lengths == lengths[0]).all():
@@ -127,15 +137,56 @@ def _pad(sequences):
     return padded, lengths
 
 
+def _sequence_feature_names(X):
+    """Column names shared by a list of DataFrame sequences, or None."""
+    names = [getattr(seq, "columns", None) for seq in X]
+    if any(n is None for n in names) or not all(isinstance(c, str) for c in names[0]):
+        return None
+    first = list(names[0])
+    for i, n in enumerate(names):
+        if list(n) != first:
+            raise ValueError(
+                f"The sequences in X are DataFrames with different columns: X[0] has {first}, X[{i}] has "
+                f"{list(n)}. Give every sequence the same columns in the same order."
+            )
+    return np.asarray(first, dtype=object)
+
+
+def _check_sequence_names(estimator, X, reset):
+    """feature_names_in_ for a list of DataFrame sequences, as validate_data does for a table."""
+    names = _sequence_feature_names(X)
+    if reset:
+        if names is not None:
+            estimator.feature_names_in_ = names
+        elif hasattr(estimator, "feature_names_in_"):
+            del estimator.feature_names_in_
+        return
+    fitted = getattr(estimator, "feature_names_in_", None)
+    if fitted is None or names is None:
+        if fitted is not None:
+            warnings.warn(
+                f"X does not have valid feature names, but {type(estimator).__name__} was fitted with feature names",
+                UserWarning,
+                stacklevel=4,
+            )
+        return
+    if list(names) != list(fitted):
+        raise ValueError(
+            f"The feature names of the sequences in X should match those that were passed during fit: got "
+            f"{list(names)}, expected {list(fitted)}."
+        )
+
+
 def check_sequences(estimator, X, *, reset):
-    """Validate sequences and convert them to ``(float32 array, lengths)``.
+    """Validate sequences and convert them to ``(float array, lengths)``.
 
     Parameters
     ----------
     estimator : estimator instance
-        Receives ``n_features_in_`` (features per time step) and, for
-        DataFrames, ``feature_names_in_`` when ``reset`` is true; they are
-        checked against the input when ``reset`` is false.
+        Receives ``n_features_in_``, the features per time step
+        (``_n_step_features``) and, for DataFrames, ``feature_names_in_``
+        when ``reset`` is true; they are checked against the input when
+        ``reset`` is false.
     X : array-like or list of array-like
         Sequences in one of the accepted layouts.
     reset : bool
@@ -143,27 +194,28 @@ def check_sequences(estimator, X, *, reset):
 
     Returns
     -------
-    X : ndarray of shape (n_samples, n_timesteps, n_features), float32
+    X : ndarray of shape (n_samples, n_timesteps, n_features), float32 or float64
         A view of the input where no conversion was needed, else a copy.
     lengths : ndarray of shape (n_samples,), int64, or None
         Number of valid steps per sequence; None when all are complete.
     """
     if _is_sequence_list(X):
-        validate_data(estimator, X, reset=reset, skip_check_array=True, ensure_2d=False)
+        _check_sequence_names(estimator, X, reset)
         X, lengths = _pad([_check_one_sequence(seq, i) for i, seq in enumerate(X)])
         table = False
     else:
         _check_rectangular(X)
-        X = validate_data(
-            estimator,
-            X,
-            reset=reset,
-            ensure_2d=False,
-            allow_nd=True,
-            dtype=np.float32,
-        )
+        X = validate_data(estimator, X, reset=reset, ensure_2d=False, allow_nd=True, dtype=_FLOAT_DTYPES)
         lengths = None
         table = X.ndim == 2
+        n_columns = getattr(estimator, "_n_table_columns", None)
+        if table and not reset and n_columns is not None and X.shape[1] != n_columns:
+            # scikit-learn's own wording: a table keeps its columns after a table
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(estimator).__name__} is expecting {n_columns} features "
+                "as input. (A 2-D X holds univariate sequences, one column per time step; pass sequences of "
+                "another length as a 3-D array or a list of arrays.)"
+            )
         if table:
             X = X[:, :, None]
         elif X.ndim != 3:
@@ -180,20 +232,16 @@ def check_sequences(estimator, X, *, reset):
             )
     n_features = X.shape[2]
     # A 2-D X is a table whose columns are positions in time (lag columns):
-    # it must keep its columns. Longer or shorter sequences go in as 3-D or lists.
-    n_columns = X.shape[1] if table else None
+    # it must keep its columns (validate_data checked n_features_in_ above).
+    # Longer or shorter sequences go in as 3-D or lists.
     if reset:
-        estimator.n_features_in_ = n_features
-        estimator._n_table_columns = n_columns
-    elif n_columns is not None and getattr(estimator, "_n_table_columns", None) not in (None, n_columns):
+        estimator._n_step_features = n_features
+        estimator._n_table_columns = X.shape[1] if table else None
+        estimator.n_features_in_ = X.shape[1] if table else n_features
+    elif n_features != estimator._n_step_features:
         raise ValueError(
-            f"X has {n_columns} columns (time steps), but {type(estimator).__name__} was fitted on "
-            f"a 2-D X with {estimator._n_table_columns} columns. Pass sequences of another length "
-            "as a 3-D array (n_samples, n_timesteps, n_features) or a list of arrays."
-        )
-    elif n_features != estimator.n_features_in_:
-        raise ValueError(
-            f"X has {n_features} features, but {type(estimator).__name__} is expecting "
-            f"{estimator.n_features_in_} features as input (features per time step)."
+            f"X has {n_features} features per time step, but {type(estimator).__name__} is expecting "
+            f"{estimator._n_step_features} features per time step as input."
+            + (" A 2-D X holds univariate sequences (one feature per step)." if table else "")
         )
     return X, lengths

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import torch
 from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -66,13 +66,13 @@ def test_input_scaling_makes_raw_units_trainable():
     X_raw = X * scale + offset
     scaled = fast(LSTMRegressor, max_iter=60, random_state=0).fit(X_raw[:300], y[:300])
     module = scaled.net_.module_
-    assert module.standardize
+    assert module.standardizes
     np.testing.assert_allclose(module.input_mean.numpy(), X_raw[:300].reshape(-1, 2).mean(axis=0), rtol=1e-4)
     np.testing.assert_allclose(module.input_scale.numpy(), X_raw[:300].reshape(-1, 2).std(axis=0), rtol=1e-4)
     assert scaled.score(X_raw[300:], y[300:]) > 0.9
 
     unscaled = fast(LSTMRegressor, max_iter=60, random_state=0, scale_inputs=False).fit(X_raw[:300], y[:300])
-    assert not unscaled.net_.module_.standardize
+    assert not unscaled.net_.module_.standardizes
     assert unscaled.score(X_raw[300:], y[300:]) < scaled.score(X_raw[300:], y[300:])
 
 
@@ -100,9 +100,13 @@ def test_input_layouts_agree():
     np.testing.assert_allclose(from_3d, from_2d, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(model.predict(frame), from_3d, rtol=1e-5, atol=1e-6)
     assert list(model.feature_names_in_) == list(frame.columns)
-    assert model.n_features_in_ == 1
+    assert model.n_features_in_ == len(model.feature_names_in_) == 12  # the columns of a 2-D X
+    # integer and float32 inputs train exactly as the same values in float64
     for dtype in (np.float32, np.int64):
-        fast(LSTMRegressor, max_iter=2).fit((X * 10).astype(dtype), y)
+        values = (X * 10).astype(dtype)
+        typed = fast(LSTMRegressor, **params).fit(values, y).predict(values)
+        as_float64 = fast(LSTMRegressor, **params).fit(values.astype(np.float64), y).predict(values)
+        np.testing.assert_allclose(typed, as_float64, rtol=1e-5, atol=1e-6)
 
 
 def test_predictions_keep_target_dimensionality():
@@ -363,7 +367,7 @@ def test_bad_input_raises_before_training(mutate, error, match):
 def test_wrong_number_of_features_at_predict():
     X, y = first_last_task(n=30, n_features=3)
     model = fast(GRURegressor, max_iter=1).fit(X, y)
-    with pytest.raises(ValueError, match="X has 2 features, but GRURegressor is expecting 3 features"):
+    with pytest.raises(ValueError, match="X has 2 features per time step, but GRURegressor is expecting 3 features"):
         model.predict(X[:, :, :2])
 
 
@@ -448,7 +452,10 @@ def test_convergence_warning_when_max_iter_is_reached():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fast(RNNRegressor, max_iter=2).fit(X, y)
-    assert any("Maximum iterations (2)" in str(w.message) for w in caught)
+    messages = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert any("maximum iterations (2) reached" in m and "Raise max_iter" in m for m in messages)
+    # attributed to the caller's line, not to a file inside the package
+    assert all(w.filename == __file__ for w in caught if issubclass(w.category, ConvergenceWarning))
 
 
 def test_fit_and_predict_restore_torch_thread_setting():

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator
 
+from sklearn_rnn._data import standardize
 from sklearn_rnn._validation import check_sequences
 
 
@@ -24,10 +25,15 @@ def test_3d_array_is_read_as_is():
     X = np.arange(24, dtype=np.float64).reshape(2, 4, 3)
     est = _Recorder()
     out, lengths = check_sequences(est, X, reset=True)
-    assert out.dtype == np.float32 and out.shape == (2, 4, 3)
+    # float64 stays float64: standardization runs before the float32 cast
+    assert out.dtype == np.float64 and out.shape == (2, 4, 3)
     assert lengths is None
     assert est.n_features_in_ == 3
     np.testing.assert_array_equal(out, X)
+    out, _ = check_sequences(_Recorder(), X.astype(np.float32), reset=True)
+    assert out.dtype == np.float32
+    out, _ = check_sequences(_Recorder(), X.astype(np.int64), reset=True)
+    assert out.dtype == np.float64
 
 
 def test_2d_array_and_dataframe_are_univariate_sequences():
@@ -35,12 +41,14 @@ def test_2d_array_and_dataframe_are_univariate_sequences():
     est = _Recorder()
     out, lengths = check_sequences(est, X, reset=True)
     assert out.shape == (3, 4, 1) and lengths is None
-    assert est.n_features_in_ == 1
+    # scikit-learn's meaning: the columns of a 2-D X
+    assert est.n_features_in_ == 4
     frame = pd.DataFrame(X, columns=[f"lag{i}" for i in range(4)])
     est = _Recorder()
     out, _ = check_sequences(est, frame, reset=True)
     assert out.shape == (3, 4, 1)
     assert list(est.feature_names_in_) == ["lag0", "lag1", "lag2", "lag3"]
+    assert est.n_features_in_ == len(est.feature_names_in_)
 
 
 @pytest.mark.parametrize("container", [list, tuple, lambda seqs: np.array(seqs + [None], dtype=object)[:-1]])
@@ -49,7 +57,7 @@ def test_list_of_2d_arrays_is_padded_with_lengths(container):
     sequences = [rng.randn(n, 2) for n in (3, 5, 1)]
     est = _Recorder()
     out, lengths = check_sequences(est, container(sequences), reset=True)
-    assert out.dtype == np.float32 and out.shape == (3, 5, 2)
+    assert out.dtype == np.float64 and out.shape == (3, 5, 2)
     np.testing.assert_array_equal(lengths, [3, 5, 1])
     assert lengths.dtype == np.int64
     assert est.n_features_in_ == 2
@@ -123,16 +131,33 @@ def test_bad_input_raises_a_clear_error(X, message):
     before = copy.deepcopy(X)
     with pytest.raises(ValueError, match=message):
         check_sequences(_Recorder(), X, reset=True)
-    assert repr(X) == repr(before)  # unchanged, NaN included
+    _assert_identical(X, before)
+
+
+def _assert_identical(X, before):
+    """Exactly equal, value by value (NaN equal to NaN), type and dtype included."""
+    assert type(X) is type(before)
+    if isinstance(X, (list, tuple)):
+        assert len(X) == len(before)
+        for item, item_before in zip(X, before, strict=True):
+            _assert_identical(item, item_before)
+        return
+    X, before = np.asarray(X), np.asarray(before)
+    assert X.dtype == before.dtype and X.shape == before.shape
+    if X.dtype == object:
+        for item, item_before in zip(X.ravel(), before.ravel(), strict=True):
+            _assert_identical(item, item_before)
+    else:
+        np.testing.assert_array_equal(X, before, strict=True)
 
 
 def test_features_per_step_are_checked_after_fit():
     est = _fitted([np.zeros((3, 2)), np.zeros((5, 2))])
-    with pytest.raises(ValueError, match="X has 3 features, but _Recorder is expecting 2 features"):
+    with pytest.raises(ValueError, match="X has 3 features per time step, but _Recorder is expecting 2 features"):
         check_sequences(est, [np.zeros((3, 3)), np.zeros((5, 3))], reset=False)
-    with pytest.raises(ValueError, match="X has 1 features, but _Recorder is expecting 2"):
+    with pytest.raises(ValueError, match="X has 1 features per time step, but _Recorder is expecting 2"):
         check_sequences(est, [np.zeros(3), np.zeros(5)], reset=False)
-    with pytest.raises(ValueError, match="X has 3 features"):
+    with pytest.raises(ValueError, match="X has 3 features per time step"):
         check_sequences(est, np.zeros((2, 4, 3)), reset=False)
     # a 3-D array and a list with the right number of features both pass
     check_sequences(est, np.zeros((2, 4, 2)), reset=False)
@@ -141,7 +166,7 @@ def test_features_per_step_are_checked_after_fit():
 
 def test_a_table_keeps_its_columns_but_lists_may_differ_in_length():
     est = _fitted(np.zeros((4, 6)))
-    with pytest.raises(ValueError, match="X has 5 columns .* fitted on a 2-D X with 6 columns"):
+    with pytest.raises(ValueError, match="X has 5 features, but _Recorder is expecting 6 features as input"):
         check_sequences(est, np.zeros((4, 5)), reset=False)
     out, lengths = check_sequences(est, [np.zeros(5), np.zeros(9)], reset=False)
     assert out.shape == (2, 9, 1)
@@ -155,7 +180,10 @@ def test_the_callers_data_are_never_modified():
     copies = copy.deepcopy((sequences, frame))
     for X in (sequences, frame):
         out, _ = check_sequences(_Recorder(), X, reset=True)
-        out += 100.0  # a converted copy: writing to it leaves the input alone
+        # what reaches the network is a new array: writing to it leaves the input alone
+        tensor_input = standardize(out, np.full(out.shape[2], 1.0), np.full(out.shape[2], 2.0))
+        assert not np.shares_memory(tensor_input, out)
+        tensor_input += 100.0
     np.testing.assert_array_equal(sequences[0], copies[0][0])
     np.testing.assert_array_equal(sequences[1], copies[0][1])
     pd.testing.assert_frame_equal(frame, copies[1])

@@ -193,7 +193,7 @@ def test_bad_sequences_raise_before_training(cls, X, message):
 
 def test_predict_time_feature_count_is_checked_for_lists():
     model = fast(GRUClassifier, max_iter=1).fit(_ragged(10, 2, 5, 2, seed=0), [0, 1] * 5)
-    with pytest.raises(ValueError, match="X has 3 features, but GRUClassifier is expecting 2"):
+    with pytest.raises(ValueError, match="X has 3 features per time step, but GRUClassifier is expecting 2"):
         model.predict(_ragged(4, 2, 5, 3, seed=1))
 
 

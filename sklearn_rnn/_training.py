@@ -1,0 +1,221 @@
+"""The seam with skorch: the net that trains, and the callback that stops it.
+
+The estimators hand skorch a :class:`SequenceNet` and call its public
+``partial_fit``; skorch runs the epochs, the batches, every documented
+callback event and the history. Two things are the package's own:
+
+* :class:`SequenceNet` keeps skorch's loop but makes each step lean: the
+  module's train/eval mode is set once per epoch rather than per batch, the
+  epoch's mean loss is recorded in the history before ``on_epoch_end`` (so
+  that any callback, ``EarlyStopping(monitor="train_loss")`` included, reads
+  it), and batch-level events are sent when a callback other than the
+  package's own is there to receive them.
+* :class:`MLPStopping`, always the last callback, holds the stopping rules of
+  scikit-learn's :class:`~sklearn.neural_network.MLPRegressor` (``tol``,
+  ``n_iter_no_change``, best weights restored with early stopping), the
+  divergence check and the per-epoch ``verbose`` line. It stops training the
+  way skorch's own callbacks do, by raising ``KeyboardInterrupt``, which
+  skorch's ``partial_fit`` catches.
+"""
+
+import copy
+import time
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import Callback
+from skorch.utils import TeeGenerator
+
+__all__ = ["SequenceNet", "MLPStopping", "STOPPING"]
+
+# Name of the package's own callback in ``net.callbacks_``.
+STOPPING = "mlp_stopping"
+
+
+class SequenceNet(NeuralNet):
+    """skorch net with a lean train step and no default callbacks.
+
+    One step is: forward, loss, backward, ``on_grad_computed``, optional
+    gradient-norm clipping, optimizer step.
+
+    Parameters
+    ----------
+    clip_grad_norm : float or None
+        Largest gradient norm of a step (``torch.nn.utils.clip_grad_norm_``).
+    score_outputs : callable
+        ``score_outputs(y, y_pred) -> tensor``: the validation score
+        (R^2 or accuracy) of a whole validation set.
+    **kwargs
+        As :class:`skorch.NeuralNet`.
+    """
+
+    def __init__(self, *args, clip_grad_norm=None, score_outputs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.clip_grad_norm = clip_grad_norm
+        self.score_outputs = score_outputs
+
+    def get_default_callbacks(self):
+        # Losses are recorded by run_single_epoch; printing is MLPStopping's.
+        return []
+
+    def has_user_callbacks(self):
+        """Whether a callback other than the package's own is installed."""
+        return any(name != STOPPING for name, _ in self.callbacks_)
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        """skorch's epoch loop, plus the epoch's mean loss (and, for the
+        validation set, the score) in the history, with two costs removed
+        that a seed-sized fit notices: the module's mode is set once, and
+        batch events are sent only when a user callback may receive them."""
+        if iterator is None:
+            return
+        self.module_.train(training)
+        notify = self.has_user_callbacks()
+        total, count, batch_count = 0.0, 0, 0
+        outputs, targets = [], []
+        for batch in iterator:
+            if notify:
+                self.notify("on_batch_begin", batch=batch, training=training)
+            else:
+                self.history.new_batch()  # what the net's own on_batch_begin does
+            step = step_fn(batch, **fit_params)
+            loss = step["loss"].item()
+            size = len(batch[1])
+            self.history.record_batch(prefix + "_loss", loss)
+            self.history.record_batch(prefix + "_batch_size", size)
+            total += loss * size
+            count += size
+            if not training:
+                outputs.append(step["y_pred"])
+                targets.append(batch[1])
+            if notify:
+                self.notify("on_batch_end", batch=batch, training=training, **step)
+            batch_count += 1
+        self.history.record(prefix + "_batch_count", batch_count)
+        self.history.record(prefix + "_loss", total / max(count, 1))
+        if not training and self.score_outputs is not None and outputs:
+            score = self.score_outputs(torch.cat(targets), torch.cat(outputs))
+            self.history.record(prefix + "_score", float(score))
+
+    def train_step(self, batch, **fit_params):
+        Xi, yi = batch
+        self.optimizer_.zero_grad(set_to_none=True)
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        loss.backward()
+        if self.has_user_callbacks():
+            self.notify(
+                "on_grad_computed",
+                named_parameters=TeeGenerator(self.get_all_learnable_params()),
+                batch=batch,
+                training=True,
+            )
+        if self.clip_grad_norm is not None:
+            torch.nn.utils.clip_grad_norm_(self.module_.parameters(), self.clip_grad_norm)
+        self.optimizer_.step()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def validation_step(self, batch, **fit_params):
+        # The mode was set for the whole epoch by run_single_epoch.
+        Xi, yi = batch
+        with torch.inference_mode():
+            y_pred = self.infer(Xi, **fit_params)
+            loss = self.get_loss(y_pred, yi, X=Xi, training=False)
+        return {"loss": loss, "y_pred": y_pred}
+
+
+class MLPStopping(Callback):
+    """Stop training as :class:`~sklearn.neural_network.MLPRegressor` does.
+
+    At the end of each epoch: raise ``ValueError`` if the monitored loss is
+    not finite (training diverged); print the ``verbose`` line; count the
+    epochs whose monitored loss (``valid_loss`` when validation data are
+    given, else ``train_loss``) did not improve on the best by more than
+    ``tol``, and stop after ``n_iter_no_change`` of them (never with
+    ``patience=False``, as for ``partial_fit``). With validation data, the
+    weights of the best epoch are restored when training ends.
+
+    Parameters
+    ----------
+    tol : float
+    n_iter_no_change : int
+    patience : bool
+        Whether the no-improvement rule may stop training.
+    restore_best : bool
+        Whether to restore the best epoch's weights at the end (early stopping).
+    verbose : int
+    first_epoch : int
+        Number shown for the first epoch of this fit (continued counts for
+        warm starts).
+
+    Attributes
+    ----------
+    loss_curve : list of float
+    validation_losses, validation_scores : list of float
+    converged : bool
+        Whether the no-improvement rule stopped training.
+    """
+
+    def __init__(self, *, tol, n_iter_no_change, patience, restore_best, verbose=0, first_epoch=1):
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.patience = patience
+        self.restore_best = restore_best
+        self.verbose = verbose
+        self.first_epoch = first_epoch
+
+    def initialize(self):
+        self.loss_curve = []
+        self.validation_losses = []
+        self.validation_scores = []
+        self.converged = False
+        self._best = np.inf
+        self._best_state = None
+        self._no_improvement = 0
+        self._tic = None
+        return self
+
+    def on_epoch_begin(self, net, **kwargs):
+        self._tic = time.perf_counter()
+
+    def on_epoch_end(self, net, **kwargs):
+        record = net.history[-1]
+        epoch = self.first_epoch + len(self.loss_curve)
+        loss = record["train_loss"]
+        if not np.isfinite(loss):
+            raise ValueError(
+                f"The training loss became {loss} at epoch {epoch}: training diverged and was stopped. "
+                "Lower learning_rate_init, keep clip_grad_norm set, or check X and y for extreme values."
+            )
+        self.loss_curve.append(loss)
+        monitored = loss
+        line = f"Epoch {epoch}: train loss {loss:.6f}"
+        if "valid_loss" in record:
+            monitored = record["valid_loss"]
+            if not np.isfinite(monitored):
+                raise ValueError(f"The validation loss became {monitored} at epoch {epoch}: training diverged.")
+            self.validation_losses.append(monitored)
+            self.validation_scores.append(record["valid_score"])
+            line += f", validation loss {monitored:.6f}, validation score {record['valid_score']:.4f}"
+        if self.verbose:
+            print(f"{line}, {time.perf_counter() - self._tic:.2f} s", flush=True)
+        self._no_improvement = self._no_improvement + 1 if monitored > self._best - self.tol else 0
+        if monitored < self._best:
+            self._best = monitored
+            if self.restore_best:
+                self._best_state = copy.deepcopy(net.module_.state_dict())
+        if self.patience and self._no_improvement >= self.n_iter_no_change:
+            self.converged = True
+            if self.verbose:
+                kind = "validation" if "valid_loss" in record else "training"
+                print(
+                    f"No improvement of {kind} loss greater than tol={self.tol} for {self.n_iter_no_change} "
+                    "epochs; stopping.",
+                    flush=True,
+                )
+            raise KeyboardInterrupt
+
+    def on_train_end(self, net, **kwargs):
+        if self._best_state is not None:
+            net.module_.load_state_dict(self._best_state)
