@@ -81,9 +81,11 @@ max_iter : int, default={max_iter}
     callbacks : list of skorch callbacks or None, default=None
         Extra ``skorch.callbacks.Callback`` instances (or ``(name, callback)``
         pairs), copied into the skorch net at each fit; for example a
-        ``skorch.callbacks.LRScheduler``. They run after the estimator's own
-        loss bookkeeping, so ``net.history`` already holds ``train_loss`` (and
-        ``valid_loss``, ``valid_score`` with early stopping) at epoch end.
+        ``skorch.callbacks.LRScheduler``, ``GradientNormClipping`` or
+        ``EarlyStopping``. Every skorch callback event is sent, and at epoch
+        end ``net.history`` already holds ``train_loss`` (and ``valid_loss``,
+        ``valid_score`` with early stopping). The name ``"mlp_stopping"`` is
+        reserved for the estimator's own callback, which runs last.
 
     verbose : int, default=0
         0 is silent; 1 or more prints one line per epoch with the training
@@ -93,7 +95,9 @@ max_iter : int, default={max_iter}
     warm_start : bool, default=False
         If True, the next ``fit`` continues training the fitted network (with
         the input and target scaling learned by the first fit) instead of
-        starting anew.
+        starting anew. Changed training settings take effect; a changed
+        parameter that shapes the network or its scaling raises a
+        ``ValueError`` naming it.
 
     n_threads : int or None, default=1
         Number of PyTorch intra-op CPU threads used during ``fit`` and
@@ -107,12 +111,15 @@ max_iter : int, default={max_iter}
 
 ATTRIBUTES = """\
 n_features_in_ : int
-        Number of features per time step seen during ``fit`` (a 2-D input
-        has one), never the number of time steps.
+        Number of features seen during ``fit``, in scikit-learn's meaning:
+        the number of columns of a 2-D ``X`` (univariate sequences, one
+        column per time step; always ``len(feature_names_in_)``), the number
+        of features per time step of a 3-D ``X`` or a list of sequences.
 
-    feature_names_in_ : ndarray of shape (n_timesteps,)
-        Column names of ``X`` when it was a 2-D DataFrame of univariate
-        sequences (the columns are time steps). Defined only then.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of ``X`` when it was a DataFrame (the columns are time
+        steps) or a list of DataFrame sequences sharing string column names
+        (the columns are features). Defined only then.
 
     n_iter_ : int
         Number of epochs run, summed over warm starts and ``partial_fit``.

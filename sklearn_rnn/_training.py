@@ -174,13 +174,43 @@ class MLPStopping(Callback):
         self._best_state = None
         self._no_improvement = 0
         self._tic = None
+        self._first_record = 0
         return self
+
+    def on_train_begin(self, net, **kwargs):
+        self._first_record = len(net.history)
 
     def on_epoch_begin(self, net, **kwargs):
         self._tic = time.perf_counter()
 
     def on_epoch_end(self, net, **kwargs):
-        record = net.history[-1]
+        improved = self._record_epoch(net.history[-1])
+        if improved and self.restore_best:
+            self._best_state = copy.deepcopy(net.module_.state_dict())
+        if self.patience and self._no_improvement >= self.n_iter_no_change:
+            self.converged = True
+            if self.verbose:
+                kind = "validation" if self.validation_losses else "training"
+                print(
+                    f"No improvement of {kind} loss greater than tol={self.tol} for {self.n_iter_no_change} "
+                    "epochs; stopping.",
+                    flush=True,
+                )
+            raise KeyboardInterrupt
+
+    def on_train_end(self, net, **kwargs):
+        # Another callback may have stopped training at the end of an epoch
+        # before this one saw it: record that epoch now. Its weights are the
+        # current ones, which are then the best if it improved.
+        seen = self._first_record + len(self.loss_curve)
+        for record in net.history[seen:]:
+            if self._record_epoch(record):
+                self._best_state = None
+        if self._best_state is not None:
+            net.module_.load_state_dict(self._best_state)
+
+    def _record_epoch(self, record):
+        """Check, print and record one epoch; return whether it improved on the best."""
         epoch = self.first_epoch + len(self.loss_curve)
         loss = record["train_loss"]
         if not np.isfinite(loss):
@@ -199,23 +229,9 @@ class MLPStopping(Callback):
             self.validation_scores.append(record["valid_score"])
             line += f", validation loss {monitored:.6f}, validation score {record['valid_score']:.4f}"
         if self.verbose:
-            print(f"{line}, {time.perf_counter() - self._tic:.2f} s", flush=True)
+            seconds = "" if self._tic is None else f", {time.perf_counter() - self._tic:.2f} s"
+            print(f"{line}{seconds}", flush=True)
         self._no_improvement = self._no_improvement + 1 if monitored > self._best - self.tol else 0
-        if monitored < self._best:
-            self._best = monitored
-            if self.restore_best:
-                self._best_state = copy.deepcopy(net.module_.state_dict())
-        if self.patience and self._no_improvement >= self.n_iter_no_change:
-            self.converged = True
-            if self.verbose:
-                kind = "validation" if "valid_loss" in record else "training"
-                print(
-                    f"No improvement of {kind} loss greater than tol={self.tol} for {self.n_iter_no_change} "
-                    "epochs; stopping.",
-                    flush=True,
-                )
-            raise KeyboardInterrupt
-
-    def on_train_end(self, net, **kwargs):
-        if self._best_state is not None:
-            net.module_.load_state_dict(self._best_state)
+        improved = monitored < self._best
+        self._best = min(self._best, monitored)
+        return improved

@@ -10,6 +10,8 @@ from sklearn.base import BaseEstimator
 from sklearn_rnn._data import standardize
 from sklearn_rnn._validation import check_sequences
 
+from ._asserts import assert_identical
+
 
 class _Recorder(BaseEstimator):
     """The least an estimator needs for check_sequences."""
@@ -131,24 +133,7 @@ def test_bad_input_raises_a_clear_error(X, message):
     before = copy.deepcopy(X)
     with pytest.raises(ValueError, match=message):
         check_sequences(_Recorder(), X, reset=True)
-    _assert_identical(X, before)
-
-
-def _assert_identical(X, before):
-    """Exactly equal, value by value (NaN equal to NaN), type and dtype included."""
-    assert type(X) is type(before)
-    if isinstance(X, (list, tuple)):
-        assert len(X) == len(before)
-        for item, item_before in zip(X, before, strict=True):
-            _assert_identical(item, item_before)
-        return
-    X, before = np.asarray(X), np.asarray(before)
-    assert X.dtype == before.dtype and X.shape == before.shape
-    if X.dtype == object:
-        for item, item_before in zip(X.ravel(), before.ravel(), strict=True):
-            _assert_identical(item, item_before)
-    else:
-        np.testing.assert_array_equal(X, before, strict=True)
+    assert_identical(X, before)
 
 
 def test_features_per_step_are_checked_after_fit():

@@ -18,6 +18,7 @@ from sklearn_rnn import (
 )
 from sklearn_rnn._data import BatchIterator, SequenceDataset
 
+from ._asserts import assert_identical
 from ._fast import fast
 
 REGRESSORS = [RNNRegressor, LSTMRegressor, GRURegressor]
@@ -188,7 +189,7 @@ def test_bad_sequences_raise_before_training(cls, X, message):
     fitted = fast(cls, max_iter=1, random_state=0).fit([np.ones((2, 2)), np.zeros((4, 2))], y[:2])
     with pytest.raises(ValueError, match=message):
         fitted.predict(X)
-    assert repr(X) == repr(X_before)
+    assert_identical(X, X_before)
 
 
 def test_predict_time_feature_count_is_checked_for_lists():

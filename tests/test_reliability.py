@@ -1,0 +1,437 @@
+"""Faults a user cannot see, by kind: the skorch seam, the scikit-learn contract,
+global state, concurrency, settings that cannot take effect, and precision."""
+
+import copy
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from joblib import parallel_backend
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import KFold, cross_val_predict
+from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping
+
+from sklearn_rnn import (
+    GRUClassifier,
+    GRURegressor,
+    LSTMClassifier,
+    LSTMRegressor,
+    RNNClassifier,
+    RNNRegressor,
+)
+from sklearn_rnn._torch_state import flush_denormal_enabled
+
+from ._fast import fast
+
+REGRESSORS = [RNNRegressor, LSTMRegressor, GRURegressor]
+CLASSIFIERS = [RNNClassifier, LSTMClassifier, GRUClassifier]
+ESTIMATORS = REGRESSORS + CLASSIFIERS
+
+
+def _task(cls, n=64, n_steps=6, n_features=2, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(-1, 1, size=(n, n_steps, n_features))
+    y = 2 * X[:, 0, 0] - X[:, -1, -1]
+    return X, (y > 0).astype(int) if cls in CLASSIFIERS else y
+
+
+class Recorder(Callback):
+    """Counts every documented skorch callback event."""
+
+    def initialize(self):
+        self.events = {}
+        self.grad_norms = []
+        return self
+
+    def _count(self, name):
+        self.events[name] = self.events.get(name, 0) + 1
+
+    def on_train_begin(self, net, **kwargs):
+        self._count("on_train_begin")
+
+    def on_train_end(self, net, **kwargs):
+        self._count("on_train_end")
+
+    def on_epoch_begin(self, net, **kwargs):
+        self._count("on_epoch_begin")
+
+    def on_epoch_end(self, net, **kwargs):
+        self._count("on_epoch_end")
+
+    def on_batch_begin(self, net, training=False, **kwargs):
+        self._count(f"on_batch_begin:{'train' if training else 'valid'}")
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        self._count(f"on_batch_end:{'train' if training else 'valid'}")
+
+    def on_grad_computed(self, net, named_parameters, **kwargs):
+        self._count("on_grad_computed")
+        grads = [p.grad for _, p in named_parameters if p.grad is not None]
+        self.grad_norms.append(float(torch.linalg.vector_norm(torch.stack([g.norm() for g in grads]))))
+
+
+# -- 1. the seam with skorch ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_skorch_early_stopping_ends_fit_normally(cls):
+    X, y = _task(cls)
+    model = fast(cls, max_iter=50, callbacks=[EarlyStopping(monitor="train_loss", patience=1, threshold=10.0)])
+    model.fit(X, y)  # skorch stops by raising KeyboardInterrupt: it must not escape fit
+    assert model.n_iter_ == 2  # no epoch improves by 10: stopped after patience + 1 epochs
+    assert len(model.loss_curve_) == 2
+    assert model.predict(X).shape == (len(X),)
+
+
+def test_a_user_callback_stopping_training_gets_no_convergence_warning():
+    X, y = _task(LSTMRegressor)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        fast(LSTMRegressor, max_iter=50, callbacks=[EarlyStopping(monitor="train_loss", threshold=10.0)]).fit(X, y)
+
+
+def test_every_documented_callback_event_fires():
+    X, y = _task(GRURegressor, n=40)
+    model = fast(GRURegressor, max_iter=3, batch_size=10, early_stopping=True, n_iter_no_change=50)
+    model.set_params(callbacks=[("recorder", Recorder())])
+    model.fit(X, y)
+    events = dict(model.net_.callbacks_)["recorder"].events
+    # 36 training sequences in batches of 10 (4 batches), 4 validation sequences (1 batch), 3 epochs
+    assert events == {
+        "on_train_begin": 1,
+        "on_train_end": 1,
+        "on_epoch_begin": 3,
+        "on_epoch_end": 3,
+        "on_batch_begin:train": 12,
+        "on_batch_end:train": 12,
+        "on_grad_computed": 12,
+        "on_batch_begin:valid": 3,
+        "on_batch_end:valid": 3,
+    }
+
+
+def test_gradient_norm_clipping_callback_clips():
+    X, y = _task(LSTMRegressor, n=40)
+    recorder = ("recorder", Recorder())
+    clipping = GradientNormClipping(gradient_clip_value=1e-3)
+    # the recorder runs after the clipping callback: it sees the clipped gradients
+    model = fast(LSTMRegressor, max_iter=2, clip_grad_norm=None, callbacks=[clipping, recorder]).fit(X, y)
+    norms = dict(model.net_.callbacks_)["recorder"].grad_norms
+    assert len(norms) == 4 and max(norms) <= 1e-3 * (1 + 1e-4)
+    unclipped = fast(LSTMRegressor, max_iter=2, clip_grad_norm=None, callbacks=[recorder]).fit(X, y)
+    assert max(dict(unclipped.net_.callbacks_)["recorder"].grad_norms) > 1e-2
+
+
+def test_the_stopping_callback_is_found_by_name_and_its_name_is_reserved():
+    X, y = _task(RNNRegressor)
+    model = fast(RNNRegressor, max_iter=2, callbacks=[Recorder()]).fit(X, y)
+    names = [name for name, _ in model.net_.callbacks_]
+    assert names[-1] == "mlp_stopping" and len(names) == 2
+    with pytest.raises(ValueError, match="'mlp_stopping' is reserved"):
+        fast(RNNRegressor, max_iter=2, callbacks=[("mlp_stopping", Recorder())]).fit(X, y)
+
+
+def test_the_fitted_model_holds_no_training_or_validation_data():
+    X, y = _task(GRURegressor)
+    model = fast(GRURegressor, max_iter=2, early_stopping=True).fit(X, y)
+    assert model.net_.train_split is None
+
+
+# -- 2. the scikit-learn contract --------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_n_features_in_has_scikit_learns_meaning(cls):
+    X, y = _task(cls, n_features=1)
+    table = X[:, :, 0]
+    model = fast(cls, max_iter=1).fit(pd.DataFrame(table, columns=[f"t{i}" for i in range(6)]), y)
+    assert model.n_features_in_ == len(model.feature_names_in_) == 6
+    assert fast(cls, max_iter=1).fit(table, y).n_features_in_ == 6
+    assert fast(cls, max_iter=1).fit(X, y).n_features_in_ == 1
+    assert fast(cls, max_iter=1).fit(list(X[:, :, :]), y).n_features_in_ == 1
+    X3, _ = _task(cls, n_features=3)
+    assert fast(cls, max_iter=1).fit(X3, y).n_features_in_ == 3
+
+
+def test_a_list_of_dataframe_sequences_records_feature_names():
+    rng = np.random.RandomState(0)
+    frames = [pd.DataFrame(rng.randn(n, 2), columns=["price", "volume"]) for n in (5, 7, 4, 6)]
+    model = fast(LSTMRegressor, max_iter=1).fit(frames, [0.0, 1.0, 0.5, 0.2])
+    assert list(model.feature_names_in_) == ["price", "volume"] and model.n_features_in_ == 2
+    with pytest.raises(ValueError, match="feature names .* should match"):
+        model.predict([frame.rename(columns={"price": "cost"}) for frame in frames])
+
+
+def test_mapie_split_conformal_regressor_on_a_2d_table():
+    regression = pytest.importorskip("mapie.regression")
+    rng = np.random.RandomState(0)
+    X = rng.rand(240, 8)
+    y = X[:, 0] + X[:, -1]
+    conformal = regression.SplitConformalRegressor(
+        fast(LSTMRegressor, max_iter=5, random_state=0), confidence_level=0.9, prefit=False
+    )
+    conformal.fit(X[:120], y[:120]).conformalize(X[120:200], y[120:200])
+    point, intervals = conformal.predict_interval(X[200:])
+    assert point.shape == (40,) and intervals.shape == (40, 2, 1)
+    assert np.all(intervals[:, 0, 0] <= point) and np.all(point <= intervals[:, 1, 0])
+
+
+@pytest.mark.parametrize(
+    "keyword, equivalent",
+    [
+        ("epochs", "use max_iter"),
+        ("units", "use hidden_size"),
+        ("optimizer", "the optimizer is Adam; set its step size with learning_rate_init"),
+        ("validation_split", "use early_stopping=True with validation_fraction"),
+        ("learning_rate", "use learning_rate_init"),
+        ("hiden_size", "did you mean hidden_size"),
+    ],
+)
+@pytest.mark.parametrize("cls", [LSTMRegressor, GRUClassifier])
+def test_unknown_arguments_name_the_public_class_and_the_equivalent(cls, keyword, equivalent):
+    with pytest.raises(TypeError, match=rf"^{cls.__name__} got unexpected keyword argument\(s\) '{keyword}'") as info:
+        cls(**{keyword: 10})
+    assert equivalent in str(info.value)
+    assert "_Recurrent" not in str(info.value)
+
+
+def test_positional_arguments_are_refused_with_the_public_name():
+    message = r"LSTMRegressor takes keyword arguments only .* LSTMRegressor\(hidden_size=32\)"
+    with pytest.raises(TypeError, match=message):
+        LSTMRegressor(32)
+
+
+def test_get_params_still_sees_the_real_signature():
+    params = LSTMRegressor().get_params()
+    assert params["hidden_size"] == 64 and "epochs" not in params
+    assert clone(LSTMRegressor(hidden_size=5)).hidden_size == 5
+
+
+# -- 3.1 global state -------------------------------------------------------------------
+
+
+@pytest.fixture
+def torch_state():
+    """Leave PyTorch as the test found it, whatever the test sets."""
+    threads, flush = torch.get_num_threads(), flush_denormal_enabled()
+    yield
+    torch.set_num_threads(threads)
+    torch.set_flush_denormal(flush)
+
+
+@pytest.mark.parametrize("flush", [True, False])
+@pytest.mark.parametrize("cls", [GRURegressor, LSTMClassifier])
+def test_fit_and_predict_leave_denormal_flushing_as_found(torch_state, cls, flush):
+    X, y = _task(cls)
+    torch.set_flush_denormal(flush)
+    model = fast(cls, max_iter=2).fit(X, y)
+    assert flush_denormal_enabled() is flush
+    model.predict(X)
+    assert flush_denormal_enabled() is flush
+    model.partial_fit(X, y)
+    assert flush_denormal_enabled() is flush
+
+
+def test_global_settings_are_restored_after_an_error(torch_state):
+    X, y = _task(RNNRegressor)
+    torch.set_flush_denormal(False)
+    torch.set_num_threads(2)
+    rng_state = torch.random.get_rng_state()
+    model = fast(RNNRegressor, max_iter=20, learning_rate_init=1e30, clip_grad_norm=None, scale_target=False)
+    model.set_params(n_threads=1)
+    with pytest.raises(ValueError, match="training loss became"):
+        model.fit(X, 1e30 * y)
+    assert flush_denormal_enabled() is False
+    assert torch.get_num_threads() == 2
+    assert torch.equal(torch.random.get_rng_state(), rng_state)
+    assert torch.is_grad_enabled()
+
+
+def test_fit_leaves_the_random_state_and_works_under_no_grad(torch_state):
+    X, y = _task(LSTMRegressor)
+    rng_state = torch.random.get_rng_state()
+    with torch.no_grad():
+        model = fast(LSTMRegressor, max_iter=3, random_state=0).fit(X, y)
+        assert not torch.is_grad_enabled()
+    assert torch.equal(torch.random.get_rng_state(), rng_state)
+    reference = fast(LSTMRegressor, max_iter=3, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), reference.predict(X))
+
+
+def test_predict_restores_the_modules_train_mode():
+    X, y = _task(LSTMRegressor)
+    model = fast(LSTMRegressor, max_iter=1, dropout=0.5, num_layers=2).fit(X, y)
+    module = model.net_.module_
+    module.train()
+    first = model.predict(X)
+    assert module.training
+    np.testing.assert_array_equal(model.predict(X), first)  # eval mode inside: no dropout
+    module.eval()
+    model.predict(X)
+    assert not module.training
+
+
+# -- 3.2 reproducibility under concurrency ------------------------------------------------
+
+
+def test_seeded_fits_in_threads_equal_sequential_fits():
+    X, y = _task(GRURegressor, n=80)
+    model = fast(GRURegressor, max_iter=5, dropout=0.2, num_layers=2, random_state=0)
+    sequential = [clone(model).fit(X, y).predict(X) for _ in range(2)]
+    np.testing.assert_array_equal(sequential[0], sequential[1])
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        threaded = list(pool.map(lambda _: clone(model).fit(X, y).predict(X), range(4)))
+    for predictions in threaded:
+        np.testing.assert_array_equal(predictions, sequential[0])
+
+
+def test_cross_val_predict_with_the_threading_backend_equals_sequential():
+    X, y = _task(GRURegressor, n=80)
+    model = fast(GRURegressor, max_iter=4, random_state=0)
+    cv = KFold(4)
+    sequential = cross_val_predict(model, X, y, cv=cv)
+    with parallel_backend("threading", n_jobs=4):
+        threaded = cross_val_predict(model, X, y, cv=cv, n_jobs=4)
+    np.testing.assert_array_equal(threaded, sequential)
+
+
+# -- 3.3 settings that cannot take effect --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "cls, change",
+    [
+        (GRURegressor, {"hidden_size": 8}),
+        (GRURegressor, {"num_layers": 2}),
+        (GRURegressor, {"bidirectional": True}),
+        (GRURegressor, {"summary": "last"}),
+        (GRURegressor, {"dropout": 0.3}),
+        (GRURegressor, {"scale_inputs": False}),
+        (GRURegressor, {"scale_target": False}),
+        (GRURegressor, {"loss": "huber"}),
+        (RNNClassifier, {"class_weight": "balanced"}),
+        (RNNClassifier, {"hidden_size": 3}),
+    ],
+)
+@pytest.mark.parametrize("how", ["warm_start", "partial_fit"])
+def test_changed_architecture_under_warm_start_raises_naming_it(cls, change, how):
+    X, y = _task(cls)
+    model = fast(cls, max_iter=2, warm_start=True).fit(X, y)
+    before = model.predict(X)
+    model.set_params(**change)
+    name = next(iter(change))
+    with pytest.raises(ValueError, match=rf"{cls.__name__}: {name} changed since the network was built"):
+        model.partial_fit(X, y) if how == "partial_fit" else model.fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), before)  # nothing changed
+    model.set_params(warm_start=False).fit(X, y)  # a new network takes the new setting
+    if name == "hidden_size":
+        assert model.net_.module_.hidden_size == change[name]
+
+
+def test_changed_training_settings_take_effect_on_a_warm_fit():
+    X, y = _task(LSTMRegressor, n=60)
+    model = fast(LSTMRegressor, max_iter=2, batch_size=30, warm_start=True, random_state=0).fit(X, y)
+    model.set_params(batch_size=20, learning_rate_init=0.05, max_iter=3, clip_grad_norm=None)
+    model.fit(X, y)
+    history = model.net_.history
+    assert [len(history[i, "batches"]) for i in range(len(history))] == [2, 2, 3, 3, 3]
+    assert model.net_.optimizer_.param_groups[0]["lr"] == 0.05
+    assert model.net_.clip_grad_norm is None
+    assert model.n_iter_ == 5
+
+
+def test_a_new_random_state_takes_effect_on_a_warm_fit():
+    X, y = _task(LSTMRegressor, n=60)
+
+    def warm_twice(second_seed):
+        model = fast(LSTMRegressor, max_iter=2, warm_start=True, random_state=0).fit(X, y)
+        return model.set_params(random_state=second_seed).fit(X, y).predict(X)
+
+    np.testing.assert_array_equal(warm_twice(0), warm_twice(0))
+    assert not np.array_equal(warm_twice(0), warm_twice(1))
+
+
+# -- 3.4 precision ---------------------------------------------------------------------
+
+
+def _offset_task(offset, n=300):
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, size=(n, 6, 1))
+    y = X[:, 0, 0] - X[:, -1, 0]
+    return X + offset, y
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        lambda X: X,
+        lambda X: X[:, :, 0],
+        lambda X: pd.DataFrame(X[:, :, 0]),
+        lambda X: [s for s in X],
+    ],
+    ids=["3d", "2d", "dataframe", "list"],
+)
+def test_a_large_offset_does_not_erase_the_signal(layout):
+    scores = []
+    for offset in (0.0, 1e9):
+        X, y = _offset_task(offset)
+        model = fast(LSTMRegressor, max_iter=30, random_state=0).fit(layout(X[:200]), y[:200])
+        scores.append(model.score(layout(X[200:]), y[200:]))
+    assert scores[0] > 0.9
+    assert scores[1] == pytest.approx(scores[0], abs=0.02)
+
+
+def test_a_large_offset_trains_through_partial_fit_and_early_stopping():
+    X, y = _offset_task(1e9)
+    model = fast(GRURegressor, random_state=0)
+    for _ in range(30):
+        model.partial_fit(X[:200], y[:200])
+    assert model.score(X[200:], y[200:]) > 0.9
+    stopped = fast(GRURegressor, max_iter=60, early_stopping=True, random_state=0).fit(X[:200], y[:200])
+    assert stopped.best_validation_score_ > 0.9
+
+
+def test_input_statistics_are_exact_in_float64():
+    X, y = _offset_task(1e9)
+    model = fast(RNNRegressor, max_iter=1).fit(X, y)
+    np.testing.assert_allclose(model.net_.module_.input_mean.numpy(), [X.mean()], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(model.net_.module_.input_scale.numpy(), [X.std()], rtol=1e-9)
+
+
+# -- 4. noise ---------------------------------------------------------------------------
+
+
+def test_the_convergence_warning_is_actionable_and_points_at_the_callers_line():
+    X, y = _task(GRUClassifier)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fast(GRUClassifier, max_iter=2).fit(X, y)
+    (warning,) = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert warning.filename == __file__
+    assert "GRUClassifier: maximum iterations (2) reached" in str(warning.message)
+    assert "Raise max_iter" in str(warning.message)
+
+
+def test_early_stopping_restores_the_best_weights_for_classifiers():
+    X, y = _task(GRUClassifier, n=120)
+
+    class Snapshots(Callback):
+        def initialize(self):
+            self.states = []
+            return self
+
+        def on_epoch_end(self, net, **kwargs):
+            self.states.append(copy.deepcopy(net.module_.state_dict()))
+
+    model = fast(GRUClassifier, max_iter=40, early_stopping=True, n_iter_no_change=3, random_state=0)
+    model.set_params(callbacks=[("snapshots", Snapshots())]).fit(X, y)
+    states = dict(model.net_.callbacks_)["snapshots"].states
+    best = int(np.argmin(model.validation_loss_curve_))
+    assert best < len(states) - 1  # training went on past the best epoch
+    final = model.net_.module_.state_dict()
+    for name, value in states[best].items():
+        torch.testing.assert_close(final[name], value, rtol=0, atol=0)
