@@ -17,14 +17,15 @@ import torch
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 from skorch.helper import predefined_split
 
 from ._data import BatchIterator, SequenceDataset, predict_in_batches, standardize, to_tensor
 from ._module import RecurrentNetwork, parse_summary
 from ._params import KerasNamesMixin
-from ._torch_state import torch_settings
+from ._threads import resolve_threads
+from ._torch_state import torch_settings, torch_threads
 from ._training import STOPPING, MLPStopping, SequenceNet
 from ._validation import check_sequences
 from ._warnings import user_stacklevel
@@ -117,7 +118,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         "callbacks": [list, None],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
-        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
     }
 
     def __init__(
@@ -144,7 +145,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         callbacks=None,
         verbose=0,
         warm_start=False,
-        n_threads=1,
+        n_threads="auto",
     ):
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -214,7 +215,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
             self._check_fixed_parameters("partial_fit" if incremental else "fit with warm_start=True")
         saved = dict(self.__dict__)
         try:
-            with torch_settings(self.n_threads, grad=True):
+            with torch_settings(grad=True):
                 self._train(X, y, warm=warm, incremental=incremental, classes=classes)
         except BaseException:
             # Nothing half-trained: a warm fit trains a copy of the net, so
@@ -239,7 +240,13 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         scaling changed since the network was built: continuing training
         cannot apply it, and ignoring it silently would mislead."""
         params = self.get_params(deep=False)
-        changed = [name for name in self._fixed_parameters() if params[name] != self._built_with[name]]
+        changed = [
+            name
+            for name in self._fixed_parameters()
+            if params[name] != self._built_with[name]
+            # "auto" and the device it resolved to are the same device
+            and not (name == "device" and resolve_device(params[name]) == self.device_)
+        ]
         if changed:
             detail = ", ".join(f"{name}={self._built_with[name]!r} -> {params[name]!r}" for name in changed)
             raise ValueError(
@@ -281,7 +288,8 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
             self._n_first_fit_samples = len(X_train)
         dataset = _dataset(X_train, lengths_train, y_train, mean, scale, device)
         valid_dataset = None if validation is None else _dataset(*validation, mean, scale, device)
-        with torch.random.fork_rng(devices=_rng_devices(device)):
+        threads = self._threads(min(self.batch_size, len(X_train)), X.shape[2])
+        with torch.random.fork_rng(devices=_rng_devices(device)), torch_threads(threads):
             torch.manual_seed(seed)
             if not warm:
                 net.initialize()
@@ -373,6 +381,17 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         net.callbacks = user_callbacks + [(STOPPING, stopping)]
         net.initialize_callbacks()
 
+    def _threads(self, batch_size, n_features):
+        """PyTorch threads for a call with batches of ``batch_size`` (see ``n_threads``)."""
+        return resolve_threads(
+            self.n_threads,
+            cell=self._cell,
+            batch_size=batch_size,
+            hidden_size=self.hidden_size,
+            n_features=n_features,
+            n_directions=2 if self.bidirectional else 1,
+        )
+
     # -- prediction ----------------------------------------------------------------
 
     def _network_outputs(self, X):
@@ -382,7 +401,8 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         module = self.net_.module_
         batch_size = inference_batch_size(module, X.shape[1], self.device_)
         mean, scale = _statistics_of(module)
-        with torch_settings(self.n_threads):
+        threads = self._threads(min(batch_size, len(X)), X.shape[2])
+        with torch_settings(), torch_threads(threads):
             outputs = predict_in_batches(module, X, lengths, self.device_, batch_size, mean=mean, scale=scale)
         return outputs.float().cpu().numpy()
 

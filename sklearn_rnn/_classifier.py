@@ -56,7 +56,7 @@ class _RecurrentClassifier(ClassifierMixin, BaseRecurrent):
         callbacks=None,
         verbose=0,
         warm_start=False,
-        n_threads=1,
+        n_threads="auto",
     ):
         super().__init__(
             hidden_size=hidden_size,

@@ -99,15 +99,17 @@ max_iter : int, default={max_iter}
         parameter that shapes the network or its scaling raises a
         ``ValueError`` naming it.
 
-    n_threads : int or None, default=1
+    n_threads : int, "auto" or None, default="auto"
         Number of PyTorch intra-op CPU threads used during ``fit`` and
-        ``predict`` (``torch.set_num_threads``, restored afterwards). One
-        thread is the default because small recurrent networks step through
-        time in small matrix products that gain little from more threads,
-        and because it keeps parallel scikit-learn jobs (``n_jobs``) from
-        oversubscribing the cores. Raise it for large models on an idle
-        machine; None keeps PyTorch's own setting. Results are reproducible
-        for a fixed setting."""
+        ``predict`` (``torch.set_num_threads``, restored afterwards).
+        ``"auto"`` uses one thread when the work per time step is too small
+        to split (small networks, small batches: more threads only wait for
+        each other), else the cores that are free at the start of the call
+        (available cores less the tasks other processes are running); see
+        the performance page of the User Guide. An int fixes the count,
+        None keeps PyTorch's own setting. Float32 sums may be ordered
+        differently with another thread count, so for bitwise-identical
+        refits on a machine whose load varies, fix an int."""
 
 ATTRIBUTES = """\
 n_features_in_ : int

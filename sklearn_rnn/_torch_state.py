@@ -17,7 +17,7 @@ from contextlib import contextmanager, nullcontext
 
 import torch
 
-__all__ = ["torch_settings", "flush_denormal_enabled"]
+__all__ = ["torch_settings", "torch_threads", "flush_denormal_enabled"]
 
 _LOCK = threading.RLock()
 
@@ -34,11 +34,10 @@ def flush_denormal_enabled():
 
 
 @contextmanager
-def torch_settings(n_threads, *, grad=False):
-    """Run a block under the package's lock with ``n_threads`` PyTorch
-    intra-op threads (None: leave PyTorch's setting), denormal floats flushed
-    to zero and, with ``grad=True``, gradients enabled; restore all of them
-    afterwards, also on error.
+def torch_settings(*, grad=False):
+    """Run a block under the package's lock with denormal floats flushed to
+    zero and, with ``grad=True``, gradients enabled; restore both afterwards,
+    also on error. :func:`torch_threads` sets the thread count inside it.
 
     Recurrent states that decay towards zero over long sequences become
     denormal floats, which the CPU handles several times slower (measured: a
@@ -46,17 +45,28 @@ def torch_settings(n_threads, *, grad=False):
     1e-38 only.
     """
     with _LOCK:
-        previous_threads = torch.get_num_threads()
         previous_flush = flush_denormal_enabled()
-        change_threads = n_threads is not None and n_threads != previous_threads
         try:
             # set_flush_denormal returns False where the CPU cannot flush.
             torch.set_flush_denormal(True)
-            if change_threads:
-                torch.set_num_threads(n_threads)
             with torch.set_grad_enabled(True) if grad else nullcontext():
                 yield
         finally:
-            if change_threads:
-                torch.set_num_threads(previous_threads)
             torch.set_flush_denormal(previous_flush)
+
+
+@contextmanager
+def torch_threads(n_threads):
+    """Run a block with ``n_threads`` PyTorch intra-op threads (None: leave
+    PyTorch's setting), then restore the previous setting, also on error.
+    Use it inside :func:`torch_settings`, whose lock keeps concurrent calls
+    from changing each other's setting."""
+    previous = torch.get_num_threads()
+    change = n_threads is not None and n_threads != previous
+    if change:
+        torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        if change:
+            torch.set_num_threads(previous)

@@ -332,6 +332,14 @@ def test_changed_architecture_under_warm_start_raises_naming_it(cls, change, how
         assert model.net_.module_.hidden_size == change[name]
 
 
+def test_a_device_name_for_the_same_device_is_no_change():
+    X, y = _task(GRURegressor)
+    model = fast(GRURegressor, max_iter=1, warm_start=True).fit(X, y)
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    model.set_params(device="auto" if model.device_ == expected else model.device_).fit(X, y)
+    assert model.n_iter_ == 2
+
+
 def test_changed_training_settings_take_effect_on_a_warm_fit():
     X, y = _task(LSTMRegressor, n=60)
     model = fast(LSTMRegressor, max_iter=2, batch_size=30, warm_start=True, random_state=0).fit(X, y)
