@@ -102,11 +102,13 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "summary": [str],
+        "downsample": [Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "truncated_bptt_steps": [Interval(Integral, 1, None, closed="left"), None],
         "scale_inputs": ["boolean"],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -129,11 +131,13 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         bidirectional=False,
         dropout=0.0,
         summary="last+mean+max",
+        downsample=1,
         max_iter=200,
         batch_size=32,
         learning_rate_init=1e-3,
         alpha=1e-4,
         clip_grad_norm=1.0,
+        truncated_bptt_steps=None,
         scale_inputs=True,
         early_stopping=False,
         validation_fraction=0.1,
@@ -152,11 +156,13 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.summary = summary
+        self.downsample = downsample
         self.max_iter = max_iter
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
         self.alpha = alpha
         self.clip_grad_norm = clip_grad_norm
+        self.truncated_bptt_steps = truncated_bptt_steps
         self.scale_inputs = scale_inputs
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -255,9 +261,32 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
                 "previous value back, or set warm_start=False (or clone the estimator) to train a new network."
             )
 
+    def _check_truncation(self, lengths):
+        if self.truncated_bptt_steps is None:
+            return
+        if self.bidirectional:
+            raise ValueError(
+                "truncated_bptt_steps applies to unidirectional networks only: the backward direction reads "
+                "the sequence from its end. Set bidirectional=False, or truncated_bptt_steps=None."
+            )
+        if lengths is not None:
+            raise ValueError(
+                "truncated_bptt_steps needs sequences of one length, but X holds sequences of different lengths. "
+                "Cut or pad them to one length, or use downsample to shorten them instead."
+            )
+
     def _fixed_parameters(self):
         """Parameters fixed by the first fit (subclasses add their own)."""
-        return ("hidden_size", "num_layers", "bidirectional", "dropout", "summary", "scale_inputs", "device")
+        return (
+            "hidden_size",
+            "num_layers",
+            "bidirectional",
+            "dropout",
+            "summary",
+            "downsample",
+            "scale_inputs",
+            "device",
+        )
 
     def _train(self, X, y, *, warm, incremental, classes):
         summary = parse_summary(self.summary)
@@ -266,6 +295,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
         X, lengths = check_sequences(self, X, reset=not warm)
         check_consistent_length(X, y)
+        self._check_truncation(lengths)
         y = self._validate_target(y, reset=not warm, classes=classes)
         if not warm or self.random_state is not self._built_with["random_state"]:
             self._random_state = check_random_state(self.random_state)
@@ -338,6 +368,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
             module__bidirectional=self.bidirectional,
             module__dropout=self.dropout,
             module__summary=summary,
+            module__downsample=self.downsample,
             module__input_mean=mean,
             module__input_scale=scale,
             criterion=criterion,
@@ -365,6 +396,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
             verbose=self.verbose,
             first_epoch=first_epoch,
         )
+        net.module_.truncated_bptt_steps = self.truncated_bptt_steps
         net.set_params(
             lr=self.learning_rate_init,
             optimizer__weight_decay=self.alpha / self._n_first_fit_samples,

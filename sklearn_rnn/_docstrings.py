@@ -21,7 +21,14 @@ hidden_size : int, default=64
         models the backward state at the first step), ``"mean"`` or ``"max"``
         over the valid steps, or a ``"+"``-joined combination of them whose
         parts are concatenated. The default keeps long sequences trainable,
-        since gradients reach every step through the mean and max."""
+        since gradients reach every step through the mean and max.
+
+    downsample : int, default=1
+        Average every ``downsample`` consecutive time steps into one before
+        the recurrent layers (non-overlapping windows; a sequence of
+        ``n_timesteps`` steps becomes ``ceil(n_timesteps / downsample)``),
+        which divides the time and memory of long sequences by about
+        ``downsample``. 1 keeps every step."""
 
 TRAINING = """\
 max_iter : int, default={max_iter}
@@ -42,6 +49,15 @@ max_iter : int, default={max_iter}
     clip_grad_norm : float or None, default=1.0
         Largest gradient norm allowed in a step; larger gradients are scaled
         down (guards against exploding gradients). None disables clipping.
+
+    truncated_bptt_steps : int or None, default=None
+        Truncated backpropagation through time: in training, gradients flow
+        through the last ``truncated_bptt_steps`` steps of each sequence
+        only; the steps before them run forward without a computation graph
+        and hand their final state on. The memory of the backward pass then
+        grows with this number instead of the sequence length. For
+        unidirectional networks on sequences of one length; None
+        backpropagates through every step.
 
     scale_inputs : bool, default=True
         Standardize each input feature with its mean and standard deviation

@@ -59,6 +59,18 @@ class RecurrentNetwork(nn.Module):
         the float32 cast (see :func:`sklearn_rnn._data.standardize`), since
         a float32 cast first would erase small variations on a large offset.
         None means zero mean and unit scale.
+    downsample : int
+        Average every ``downsample`` consecutive steps into one before the
+        recurrent layers (non-overlapping windows; the last window of a
+        sequence may be shorter), so that a long sequence becomes
+        ``ceil(n_timesteps / downsample)`` steps. 1 keeps every step.
+    truncated_bptt_steps : int or None
+        In training, backpropagate through the last ``truncated_bptt_steps``
+        steps only: the steps before them run without a computation graph,
+        and their final state starts the last steps. Memory for the backward
+        pass then grows with this number instead of the sequence length.
+        Applies to batches of complete (equal-length) sequences of a
+        unidirectional network; None backpropagates through every step.
     """
 
     def __init__(
@@ -74,8 +86,12 @@ class RecurrentNetwork(nn.Module):
         nonlinearity="tanh",
         input_mean=None,
         input_scale=None,
+        downsample=1,
+        truncated_bptt_steps=None,
     ):
         super().__init__()
+        self.downsample = int(downsample)
+        self.truncated_bptt_steps = truncated_bptt_steps
         kwargs = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
         self.rnn = CELLS[cell](
             input_size=input_size,
@@ -104,8 +120,10 @@ class RecurrentNetwork(nn.Module):
         (int64, on the CPU or the device) gives each sequence's number of
         valid steps; ``None`` means every step is valid.
         """
+        if self.downsample > 1:
+            X, lengths = self._pool(X, lengths)
         if lengths is None:
-            output, _ = self.rnn(X)
+            output = self._run(X)
             mask = None
         else:
             cpu_lengths = lengths.to("cpu")
@@ -132,6 +150,37 @@ class RecurrentNetwork(nn.Module):
                     parts.append(output.masked_fill(~mask, float("-inf")).amax(dim=1))
         summary = parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
         return self.head(self.dropout(summary))
+
+    def _run(self, X):
+        """The recurrent layers over complete sequences, truncating
+        backpropagation in training when asked to."""
+        k = self.truncated_bptt_steps
+        if k is None or not (self.training and torch.is_grad_enabled()) or X.shape[1] <= k:
+            return self.rnn(X)[0]
+        cut = X.shape[1] - k
+        with torch.no_grad():
+            head, state = self.rnn(X[:, :cut])
+        tail, _ = self.rnn(X[:, cut:], state)
+        return torch.cat([head, tail], dim=1)
+
+    def _pool(self, X, lengths):
+        """Mean of each window of ``downsample`` steps (valid steps only)."""
+        k = self.downsample
+        n, steps, features = X.shape
+        windows = -(-steps // k)
+        pad = windows * k - steps
+        valid = torch.ones(n, steps, 1, dtype=X.dtype, device=X.device)
+        if lengths is not None:
+            positions = torch.arange(steps, device=X.device)
+            valid = (positions[None, :] < lengths.to(X.device)[:, None]).unsqueeze(-1).to(X.dtype)
+        if pad:
+            X = torch.nn.functional.pad(X, (0, 0, 0, pad))
+            valid = torch.nn.functional.pad(valid, (0, 0, 0, pad))
+        total = (X * valid).view(n, windows, k, features).sum(dim=2)
+        count = valid.view(n, windows, k, 1).sum(dim=2).clamp_min(1.0)
+        if lengths is not None:
+            lengths = torch.div(lengths + (k - 1), k, rounding_mode="floor")
+        return total / count, lengths
 
     @property
     def standardizes(self):

@@ -184,3 +184,45 @@ def test_gradient_does_not_reach_padding():
     assert padding.any()
     assert torch.all(X.grad[padding] == 0)
     assert torch.all(X.grad[~padding].abs().sum(dim=-1) > 0)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_downsample_averages_windows_of_steps(cell):
+    torch.manual_seed(0)
+    pooled = RecurrentNetwork(cell, 3, 2, hidden_size=8, summary=("last", "mean"), downsample=3).eval()
+    plain = RecurrentNetwork(cell, 3, 2, hidden_size=8, summary=("last", "mean")).eval()
+    plain.load_state_dict(pooled.state_dict())
+    X = torch.randn(4, 10, 3)  # 10 steps: windows of 3, 3, 3 and 1
+    averaged = torch.stack([X[:, 0:3].mean(1), X[:, 3:6].mean(1), X[:, 6:9].mean(1), X[:, 9:10].mean(1)], dim=1)
+    with torch.no_grad():
+        torch.testing.assert_close(pooled(X), plain(averaged))
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_downsample_of_variable_lengths_uses_valid_steps_only(cell):
+    torch.manual_seed(0)
+    net = RecurrentNetwork(cell, 3, 2, hidden_size=8, summary=("last", "mean", "max"), downsample=4).eval()
+    sequences = _sequences()
+    X, lengths = _padded(sequences, fill=123.0, extra=3)
+    with torch.no_grad():
+        batch = net(X, lengths)
+        for i, s in enumerate(sequences):
+            np.testing.assert_allclose(batch[i].numpy(), net(torch.from_numpy(s)[None]).numpy()[0], **TOL)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_truncated_bptt_keeps_the_output_and_cuts_the_gradient(cell):
+    torch.manual_seed(0)
+    net = RecurrentNetwork(cell, 2, 1, hidden_size=8, summary=("last", "mean", "max"), truncated_bptt_steps=4)
+    full = RecurrentNetwork(cell, 2, 1, hidden_size=8, summary=("last", "mean", "max"))
+    full.load_state_dict(net.state_dict())
+    net.train()
+    full.train()
+    X = torch.randn(3, 12, 2, requires_grad=True)
+    out = net(X)
+    torch.testing.assert_close(out, full(X))
+    out.sum().backward()
+    assert torch.all(X.grad[:, :8] == 0)  # no gradient before the last 4 steps
+    assert torch.all(X.grad[:, 8:].abs().sum(dim=-1) > 0)
+    for parameter in net.parameters():
+        assert parameter.grad is not None

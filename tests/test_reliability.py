@@ -443,3 +443,29 @@ def test_early_stopping_restores_the_best_weights_for_classifiers():
     final = model.net_.module_.state_dict()
     for name, value in states[best].items():
         torch.testing.assert_close(final[name], value, rtol=0, atol=0)
+
+
+# -- long sequences: downsampling and truncated backpropagation ----------------------------
+
+
+def test_truncated_bptt_and_downsample_train_on_long_sequences():
+    rng = np.random.RandomState(0)
+    X = rng.randn(96, 400, 1)
+    y = X[:, -20:, 0].mean(axis=1)  # the recent past decides
+    for params in ({"truncated_bptt_steps": 50}, {"downsample": 10}):
+        model = fast(GRURegressor, max_iter=30, random_state=0, **params).fit(X[:64], y[:64])
+        assert model.score(X[64:], y[64:]) > 0.5, params
+
+
+@pytest.mark.parametrize(
+    "params, X, message",
+    [
+        ({"bidirectional": True}, np.zeros((4, 6, 1)), "unidirectional networks only"),
+        ({}, [np.zeros((5, 1)), np.zeros((3, 1))] * 2, "needs sequences of one length"),
+    ],
+)
+def test_truncated_bptt_refuses_what_it_cannot_truncate(params, X, message):
+    model = fast(LSTMRegressor, max_iter=1, truncated_bptt_steps=2, **params)
+    with pytest.raises(ValueError, match=message):
+        model.fit(X, np.arange(4.0))
+    assert not hasattr(model, "net_")
