@@ -192,8 +192,9 @@ def _trend(y, period):
     season (a 2 x ``period`` average for an even period), with the
     ``period // 2`` values missing at each end extrapolated by the
     least-squares line through the ``period`` nearest averages (as
-    ``statsmodels.tsa.seasonal.seasonal_decompose(..., extrapolate_trend=period)``).
-    Needs ``len(y) >= 2 * period``."""
+    statsmodels' ``seasonal_decompose(..., extrapolate_trend="period")`` does
+    at the start; at the end it leaves out the last average). Needs
+    ``len(y) >= 2 * period``."""
     n = len(y)
     half = period // 2
     level = y.mean()  # cumulative sums of deviations keep a large level from eating the precision
