@@ -26,7 +26,7 @@ from ._module import RecurrentNetwork, parse_summary
 from ._params import KerasNamesMixin
 from ._threads import resolve_threads
 from ._torch_state import torch_settings, torch_threads
-from ._training import STOPPING, MLPStopping, SequenceNet
+from ._training import FUSED_ADAM, STOPPING, MLPStopping, SequenceNet
 from ._validation import check_sequences
 from ._warnings import user_stacklevel
 
@@ -373,6 +373,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
             module__input_scale=scale,
             criterion=criterion,
             optimizer=torch.optim.Adam,
+            optimizer__fused=FUSED_ADAM,
             iterator_train=BatchIterator,
             iterator_valid=BatchIterator,
             train_split=None,

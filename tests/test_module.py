@@ -226,3 +226,20 @@ def test_truncated_bptt_keeps_the_output_and_cuts_the_gradient(cell):
     assert torch.all(X.grad[:, 8:].abs().sum(dim=-1) > 0)
     for parameter in net.parameters():
         assert parameter.grad is not None
+
+
+def test_gradient_clipping_matches_torch():
+    from sklearn_rnn._training import clip_gradient_norm
+
+    torch.manual_seed(0)
+    for scale, max_norm in ((10.0, 1.0), (0.01, 1.0), (3.0, 0.5)):
+        a = RecurrentNetwork("lstm", 3, 2, hidden_size=8)
+        b = RecurrentNetwork("lstm", 3, 2, hidden_size=8)
+        b.load_state_dict(a.state_dict())
+        for p, q in zip(a.parameters(), b.parameters(), strict=True):
+            p.grad = scale * torch.randn_like(p)
+            q.grad = p.grad.clone()
+        clip_gradient_norm(a.parameters(), max_norm)
+        torch.nn.utils.clip_grad_norm_(b.parameters(), max_norm)
+        for p, q in zip(a.parameters(), b.parameters(), strict=True):
+            torch.testing.assert_close(p.grad, q.grad)
