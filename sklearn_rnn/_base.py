@@ -71,9 +71,10 @@ def _input_statistics(X, lengths):
 def _statistics_of(module):
     """The module's input statistics as float64 arrays, or (None, None) when
     they are the identity (nothing to compute)."""
-    if not module.standardizes:
+    mean, scale = module.input_mean.cpu().numpy(), module.input_scale.cpu().numpy()
+    if not (mean.any() or (scale != 1).any()):
         return None, None
-    return module.input_mean.cpu().numpy(), module.input_scale.cpu().numpy()
+    return mean, scale
 
 
 def _dataset(X, lengths, y, mean, scale, device):
@@ -435,7 +436,8 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         batch_size = inference_batch_size(module, X.shape[1], self.device_)
         mean, scale = _statistics_of(module)
         threads = self._threads(min(batch_size, len(X)), X.shape[2])
-        with torch_settings(), torch_threads(threads):
+        # a few thousand steps in all cannot be slowed down by denormals noticeably
+        with torch_settings(flush=X.shape[0] * X.shape[1] > 4096), torch_threads(threads):
             outputs = predict_in_batches(module, X, lengths, self.device_, batch_size, mean=mean, scale=scale)
         return outputs.float().cpu().numpy()
 

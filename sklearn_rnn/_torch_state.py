@@ -34,25 +34,29 @@ def flush_denormal_enabled():
 
 
 @contextmanager
-def torch_settings(*, grad=False):
+def torch_settings(*, grad=False, flush=True):
     """Run a block under the package's lock with denormal floats flushed to
-    zero and, with ``grad=True``, gradients enabled; restore both afterwards,
-    also on error. :func:`torch_threads` sets the thread count inside it.
+    zero (unless ``flush=False``) and, with ``grad=True``, gradients enabled;
+    restore both afterwards, also on error. :func:`torch_threads` sets the
+    thread count inside it.
 
     Recurrent states that decay towards zero over long sequences become
     denormal floats, which the CPU handles several times slower (measured: a
     1,000-step LSTM epoch 5x slower); flushing them changes values below
-    1e-38 only.
+    1e-38 only. A small prediction skips it: reading and restoring the mode
+    costs more than denormals can.
     """
     with _LOCK:
-        previous_flush = flush_denormal_enabled()
+        previous_flush = flush_denormal_enabled() if flush else None
         try:
             # set_flush_denormal returns False where the CPU cannot flush.
-            torch.set_flush_denormal(True)
+            if flush:
+                torch.set_flush_denormal(True)
             with torch.set_grad_enabled(True) if grad else nullcontext():
                 yield
         finally:
-            torch.set_flush_denormal(previous_flush)
+            if flush:
+                torch.set_flush_denormal(previous_flush)
 
 
 @contextmanager

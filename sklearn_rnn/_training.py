@@ -238,6 +238,7 @@ class MLPStopping(Callback):
                 self._best_state = None
         if self._best_state is not None:
             net.module_.load_state_dict(self._best_state)
+        net.module_.eval()  # a fitted model predicts
 
     def _record_epoch(self, record):
         """Check, print and record one epoch; return whether it improved on the best."""

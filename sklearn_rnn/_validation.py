@@ -137,6 +137,17 @@ def _pad(sequences):
     return padded, lengths
 
 
+def _is_plain_3d(X):
+    """A non-empty-stepped 3-D float NumPy array, usable as it is."""
+    return (
+        type(X) is np.ndarray
+        and X.ndim == 3
+        and X.dtype in (np.float32, np.float64)
+        and X.shape[1] > 0
+        and X.shape[2] > 0
+    )
+
+
 def _sequence_feature_names(X):
     """Column names shared by a list of DataFrame sequences, or None."""
     names = [getattr(seq, "columns", None) for seq in X]
@@ -199,7 +210,16 @@ def check_sequences(estimator, X, *, reset):
     lengths : ndarray of shape (n_samples,), int64, or None
         Number of valid steps per sequence; None when all are complete.
     """
-    if _is_sequence_list(X):
+    if not reset and _is_plain_3d(X):
+        # The common prediction input, checked without scikit-learn's general
+        # conversion machinery, whose cost dominates a one-sequence predict.
+        if not np.isfinite(X).all():
+            raise ValueError(f"Input X contains NaN or infinity; {type(estimator).__name__} needs finite values.")
+        if X.shape[0] == 0:
+            raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
+        lengths = None
+        table = False
+    elif _is_sequence_list(X):
         _check_sequence_names(estimator, X, reset)
         X, lengths = _pad([_check_one_sequence(seq, i) for i, seq in enumerate(X)])
         table = False
