@@ -1,17 +1,17 @@
 """Forecaster: forecast the next periods of a pandas series with any regressor."""
 
 import time
-import warnings
 from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, _fit_context, clone
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state, get_tags
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._encoding import make_encoding, spread
+from ._ensemble import fit_ensemble, predict_mean
 from ._forecast_index import check_time_index
 from ._regressor import LSTMRegressor
 from ._season import resolve_seasonal_period
@@ -36,26 +36,6 @@ def default_estimator():
         n_iter_no_change=30,
         device="cpu",
     )
-
-
-def _early_stopped(estimator):
-    """Whether ``estimator`` was fitted with early stopping on validation data
-    (this package's recurrent estimators record the validation losses)."""
-    return getattr(estimator, "early_stopping", False) is True and bool(
-        getattr(estimator, "validation_loss_curve_", None)
-    )
-
-
-def _spread(values, lag):
-    """Mean absolute ``lag``-step change of ``values``; falls back to shorter
-    lags, the standard deviation and finally 1 for (near) constant data."""
-    for step in (lag, 1):
-        if len(values) > step:
-            change = float(np.mean(np.abs(values[step:] - values[:-step])))
-            if change > 1e-12:
-                return change
-    std = float(np.std(values))
-    return std if std > 1e-12 else 1.0
 
 
 class Forecaster(BaseEstimator):
@@ -280,7 +260,7 @@ class Forecaster(BaseEstimator):
             )
         pandas = isinstance(data, (pd.Series, pd.DataFrame))
         # Data that continue the series are checked label by label below.
-        index = None if (follow and not reset and pandas) else check_time_index(data, what)
+        time_index = None if (follow and not reset and pandas) else check_time_index(data, what)
         if reset:
             self._is_series = isinstance(data, pd.Series)
             self._columns = columns
@@ -290,7 +270,7 @@ class Forecaster(BaseEstimator):
                 self.feature_names_in_ = np.asarray(columns, dtype=object)
             elif hasattr(self, "feature_names_in_"):
                 del self.feature_names_in_
-            return values, index
+            return values, time_index
         if (columns is None) != (self._columns is None) and not (self._is_series and values.shape[1] == 1):
             kind = "pandas" if self._columns is not None else "an array"
             raise ValueError(f"{what} must be of the same kind as the data seen in fit ({kind}).")
@@ -308,27 +288,19 @@ class Forecaster(BaseEstimator):
                 f"X has {values.shape[1]} features, but {type(self).__name__} is expecting {self.n_features_in_} "
                 f"features as input: {what} needs the {self.n_features_in_} column(s) seen in fit."
             )
-        if self._index.kind != "array" and not pandas:
-            raise ValueError(f"{what} must be pandas with a {self._index.describe()}, like the data seen in fit.")
-        if not follow and index.kind != self._index.kind:
-            raise ValueError(f"The index of {what} is not of the kind seen in fit ({self._index.describe()}).")
-        if follow and self._index.kind != "array":
-            expected = self._index.future(len(values))
-            if not data.index.equals(expected):
-                raise ValueError(
-                    f"{what} must follow the data seen so far without gap or overlap: the next periods are "
-                    f"{list(expected[:3])}{' ...' if len(expected) > 3 else ''} ({self._index.describe()}), "
-                    f"but {what} starts at {data.index[0]!r} and has index {list(data.index[:3])}"
-                    f"{' ...' if len(data) > 3 else ''}."
-                )
-        return values, index
+        if self._time.kind != "array" and not pandas:
+            raise ValueError(f"{what} must be pandas with a {self._time.describe()}, like the data seen in fit.")
+        if not follow and time_index.kind != self._time.kind:
+            raise ValueError(f"The index of {what} is not of the kind seen in fit ({self._time.describe()}).")
+        if follow and self._time.kind != "array":
+            self._time.check_follows(self._last, data.index, what)
+        return values, time_index
 
     def _resolve_window_size(self, n_rows, period):
         if self.window_size != "auto":
             return int(self.window_size)
         preferred = max(2 * period, 10)
-        lag = period if self.baseline == "seasonal_naive" else 0
-        fitting = n_rows - self.horizon - lag - _MIN_AUTO_WINDOWS + 1
+        fitting = n_rows - self.horizon - self._encoding.lookback - _MIN_AUTO_WINDOWS + 1
         return max(min(preferred, fitting), period, 2)
 
     # -- transformation --------------------------------------------------------------
@@ -336,47 +308,34 @@ class Forecaster(BaseEstimator):
     def _windows(self, values, ends):
         """Estimator inputs for the windows ending at rows ``ends``."""
         w = self.window_size_
-        rows = values[ends[:, None] + np.arange(1 - w, 1)]  # (n, w, n_columns)
-        X = np.empty(rows.shape, dtype=np.float32)
         t = self._target_positions
-        if self.baseline == "seasonal_naive":
-            X[:, :, t] = (rows[:, :, t] - rows[:, -1:, t]) / self.scale_
-        else:
-            X[:, :, t] = (rows[:, :, t] - self._target_mean) / self.scale_
         c = self._covariate_positions
+        value_channels, extra_channels = self._encoding.inputs(values[:, t], ends, w, self.scale_, self._target_mean)
+        n_extra = 0 if extra_channels is None else extra_channels.shape[2]
+        X = np.empty((len(ends), w, values.shape[1] + n_extra), dtype=np.float32)
+        X[:, :, t] = value_channels
         if c:
-            X[:, :, c] = (rows[:, :, c] - self._covariate_mean) / self._covariate_scale
-        if self.baseline == "seasonal_naive":
-            # one more channel per target: the seasonal differences over the window
-            lagged = values[ends[:, None] + np.arange(1 - w, 1) - self.seasonal_period_][:, :, t]
-            X = np.concatenate([X, ((rows[:, :, t] - lagged) / self.scale_).astype(np.float32)], axis=2)
+            rows = values[ends[:, None] + np.arange(1 - w, 1)][:, :, c]
+            X[:, :, c] = (rows - self._covariate_mean) / self._covariate_scale
+        if n_extra:
+            X[:, :, values.shape[1] :] = extra_channels
         if not self._three_d:
             X = X.reshape(len(X), -1)
         return X
 
-    def _reference(self, values, ends):
-        """The forecast the estimator's output is relative to, ``(n, horizon, n_targets)``."""
-        t = self._target_positions
-        if self.baseline != "seasonal_naive":
-            return np.broadcast_to(self._target_mean, (len(ends), self.horizon, len(t)))
-        m = self.seasonal_period_
-        k = np.arange(1, self.horizon + 1)
-        source = ends[:, None] + k - m * ((k - 1) // m + 1)  # last observed value of the same season
-        return values[source][:, :, t]
-
     def _encode_targets(self, values, ends):
-        future = values[ends[:, None] + np.arange(1, self.horizon + 1)][:, :, self._target_positions]
-        z = (future - self._reference(values, ends)) / self.scale_
+        t = self._target_positions
+        z = self._encoding.targets(values[:, t], ends, self.horizon, self.scale_, self._target_mean)
         z = z.transpose(0, 2, 1).reshape(len(ends), -1)  # target by target, each over the horizon
         return z[:, 0] if z.shape[1] == 1 else z
 
     def _forecast_from(self, values):
         """Forecast ``(horizon, n_targets)`` from the end of ``values``."""
         end = np.array([len(values) - 1])
-        X = self._windows(values, end)
-        outputs = np.mean([np.asarray(est.predict(X), dtype=np.float64).reshape(1, -1) for est in self.estimators_], 0)
-        z = outputs.reshape(len(self._target_positions), self.horizon).T
-        return self._reference(values, end)[0] + z * self.scale_
+        outputs = predict_mean(self.estimators_, self._windows(values, end))
+        z = outputs.reshape(1, len(self._target_positions), self.horizon).transpose(0, 2, 1)
+        t = self._target_positions
+        return self._encoding.forecasts(z, values[:, t], end, self.scale_, self._target_mean)[0]
 
     # -- public API --------------------------------------------------------------------
 
@@ -401,20 +360,21 @@ class Forecaster(BaseEstimator):
         self : object
             The fitted forecaster.
         """
-        values, index = self._check_data(data, reset=True, what="data")
-        self._index = index
+        values, time_index = self._check_data(data, reset=True, what="data")
+        self._time = time_index
         n_rows = len(values)
         t = self._target_positions
         self.target_names_ = [self._columns[i] for i in t] if self._columns is not None else list(t)
         self._covariate_positions = [i for i in range(values.shape[1]) if i not in t]
 
-        freq = index.freq if index.kind in ("datetime", "period") else None
+        freq = time_index.freq if time_index.kind in ("datetime", "period") else None
         self.seasonal_period_ = resolve_seasonal_period(self.seasonal_period, values[:, t], freq)
-        self.window_size_ = self._resolve_window_size(n_rows, self.seasonal_period_)
         m = self.seasonal_period_
-        # rows before the first window's end: the window, and for the seasonal
-        # differences one season more
-        lag = m if self.baseline == "seasonal_naive" else 0
+        self._encoding = make_encoding(self.baseline, m)
+        self.window_size_ = self._resolve_window_size(n_rows, m)
+        # rows before the first window's end: the window, and what the
+        # encoding looks back before it
+        lag = self._encoding.lookback
         first_end = self.window_size_ + lag - 1
         needed = first_end + 1 + self.horizon
         if n_rows < needed:
@@ -430,7 +390,7 @@ class Forecaster(BaseEstimator):
                 + ", or more data."
             )
 
-        self.scale_ = np.array([_spread(values[:, j], m) for j in t])
+        self.scale_ = np.array([spread(values[:, j], m) for j in t])
         self._target_mean = values[:, t].mean(axis=0)
         c = self._covariate_positions
         self._covariate_mean = values[:, c].mean(axis=0)
@@ -446,32 +406,14 @@ class Forecaster(BaseEstimator):
         X = self._windows(values, ends)
         Y = self._encode_targets(values, ends)
 
-        seeded = "random_state" in estimator.get_params(deep=False)
-        source = self.random_state
-        if source is None and seeded:
-            source = estimator.get_params(deep=False)["random_state"]
-        rng = check_random_state(source)
         tic = time.perf_counter()
-        self.estimators_ = []
-        self.best_epochs_ = []
-        for _ in range(self.n_estimators if seeded else 1):
-            member = clone(estimator)
-            if seeded:
-                member.set_params(random_state=int(rng.randint(np.iinfo(np.int32).max)))
-            member.fit(X, Y)
-            if self.refit and _early_stopped(member):
-                # The validation windows chose the number of epochs; train again
-                # on every window, so that the most recent ones are learned too.
-                best = int(np.argmin(member.validation_loss_curve_)) + 1
-                self.best_epochs_.append(best)
-                member = clone(member).set_params(early_stopping=False, max_iter=best)
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", ConvergenceWarning)
-                    member.fit(X, Y)
-            self.estimators_.append(member)
+        self.estimators_, self.best_epochs_ = fit_ensemble(
+            estimator, X, Y, n_estimators=self.n_estimators, refit=self.refit, random_state=self.random_state
+        )
         self.fit_time_ = time.perf_counter() - tic
         self._history = values[-(first_end + 1) :]
-        self.cutoff_ = index.last
+        self._last = data.index[-1] if time_index.kind != "array" else n_rows - 1
+        self.cutoff_ = self._last
         return self
 
     def predict(self, data=None):
@@ -498,19 +440,20 @@ class Forecaster(BaseEstimator):
         """
         check_is_fitted(self)
         if data is None:
-            return self._wrap(self._forecast_from(self._history), self._index)
-        values, index = self._check_data(data, reset=False, what="data", follow=False)
+            return self._wrap(self._forecast_from(self._history), self._time, self._last)
+        values, time_index = self._check_data(data, reset=False, what="data", follow=False)
         if len(values) < len(self._history):
             raise ValueError(
                 f"predict needs at least {len(self._history)} rows of data to forecast from (the window and, "
                 f"with the seasonal-naive baseline, one season before it); got {len(values)}."
             )
-        return self._wrap(self._forecast_from(values), index)
+        last = data.index[-1] if time_index.kind != "array" else len(values) - 1
+        return self._wrap(self._forecast_from(values), time_index, last)
 
-    def _wrap(self, forecast, index):
-        if index.kind == "array":
+    def _wrap(self, forecast, time_index, last):
+        if time_index.kind == "array":
             return forecast[:, 0] if forecast.shape[1] == 1 else forecast
-        future = index.future(len(forecast))
+        future = time_index.future(last, len(forecast))
         if len(self.target_names_) == 1 and (self._is_series or self.target is None or np.ndim(self.target) == 0):
             return pd.Series(forecast[:, 0], index=future, name=self.target_names_[0])
         return pd.DataFrame(forecast, index=future, columns=self.target_names_)
@@ -535,8 +478,8 @@ class Forecaster(BaseEstimator):
         values, _ = self._check_data(new_data, reset=False, what="new_data")
         keep = len(self._history)
         self._history = np.concatenate([self._history, values])[-keep:]
-        self._index = self._index.advanced(len(values))
-        self.cutoff_ = self._index.last
+        self._last = new_data.index[-1] if self._time.kind != "array" else self._last + len(values)
+        self.cutoff_ = self._last
         return self
 
     def score(self, future_data, y=None):
