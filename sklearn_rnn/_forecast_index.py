@@ -138,7 +138,7 @@ class TimeIndex:
         """Raise if ``other`` (the spacing of data given after fit) differs."""
         if other.kind != self.kind:
             raise ValueError(
-                f"The index of {what} is a {other.describe()}, but the forecaster was fitted on data with a "
+                f"The index of {what} is {_article(other.describe())}, but the forecaster was fitted on data with a "
                 f"{self.describe()}. Pass data of the kind seen in fit."
             )
         if self.kind in ("datetime", "period") and other.freq != self.freq:
@@ -165,14 +165,29 @@ class TimeIndex:
             )
 
 
-def check_order(index, what, *, code=None):
+def _kind_of(index):
+    if isinstance(index, pd.DatetimeIndex):
+        return "datetime"
+    if isinstance(index, pd.PeriodIndex):
+        return "period"
+    if pd.api.types.is_integer_dtype(index.dtype):
+        return "integer"
+    return None
+
+
+def _article(words):
+    return ("an " if words[0] in "aeiou" else "a ") + words
+
+
+def check_order(index, what, *, code=None, panel=False):
     """Raise for duplicated or unsorted labels, saying how to fix them."""
     var = code or what
     if index.has_duplicates:
         duplicated = list(index[index.duplicated()][:3])
+        levels = "[0, 1]" if panel else "0"
         raise ValueError(
             f"The index of {what} has duplicated labels, for example {duplicated}. A forecaster needs one row "
-            f"per period: aggregate duplicates first, for example `{var} = {var}.groupby(level=0).mean()`."
+            f"per period: aggregate duplicates first, for example `{var} = {var}.groupby(level={levels}).mean()`."
         )
     if not index.is_monotonic_increasing:
         raise ValueError(
@@ -180,18 +195,32 @@ def check_order(index, what, *, code=None):
         )
 
 
-def check_time_index(data, what="data", *, code=None):
+def check_time_index(data, what="data", *, code=None, expected=None, continuing=False):
     """Validate the index of ``data`` and return its :class:`TimeIndex`.
 
     Raises a ``ValueError`` that says how to fix an unsorted or duplicated
     index, or a ``DatetimeIndex`` whose frequency cannot be determined.
     ``code`` is the variable name used in the suggested fixes (``what`` by
-    default).
+    default). With ``expected`` (the spacing seen in fit), the index must
+    have that spacing, or the error names the difference; ``continuing``
+    data (that follow the data seen, checked label by label by
+    :meth:`TimeIndex.check_follows`) need only be of the same kind.
     """
     var = code or what
     if not isinstance(data, (pd.Series, pd.DataFrame)):
         return TimeIndex("array")
     index = data.index
+    if expected is not None and expected.kind != "array":
+        same_kind = _kind_of(index) == expected.kind and (expected.kind != "period" or index.freq == expected.freq)
+        if same_kind and continuing:
+            return TimeIndex(expected.kind, expected.freq, expected.step, index.name)
+        if same_kind and len(index):
+            ordinals, on = expected.ordinals(index)
+            if on.all() and np.all(np.diff(ordinals) == 1):
+                return TimeIndex(expected.kind, expected.freq, expected.step, index.name)
+        found = check_time_index(data, what, code=code)
+        expected.check_spacing(found, what)
+        return found
     if isinstance(index, pd.DatetimeIndex):
         check_order(index, what, code=var)
         freq = _infer_frequency(index)
