@@ -14,6 +14,8 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
+from ._user_warnings import warn_at_caller
+
 __all__ = ["fit_ensemble", "predict_mean"]
 
 
@@ -25,7 +27,24 @@ def _early_stopped(estimator):
     )
 
 
-def fit_ensemble(estimator, X, y, *, n_estimators, refit, random_state):
+def _fit_quietly(member, X, y):
+    """Fit ``member``; return whether it warned that it did not converge.
+
+    Other warnings pass through unchanged.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        member.fit(X, y)
+    converged = True
+    for warning in caught:
+        if issubclass(warning.category, ConvergenceWarning):
+            converged = False
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    return converged
+
+
+def fit_ensemble(estimator, X, y, *, n_estimators, refit, random_state, fixed_epochs=False):
     """Fit seeded copies of ``estimator`` on ``(X, y)``.
 
     Parameters
@@ -43,6 +62,14 @@ def fit_ensemble(estimator, X, y, *, n_estimators, refit, random_state):
     random_state : int, RandomState instance or None
         Source of the copies' seeds; None uses the estimator's own
         ``random_state`` when it has one.
+    fixed_epochs : bool, default=False
+        Whether the estimator trains for a fixed number of epochs on
+        purpose: then its convergence warnings are not reported.
+
+    A copy that does not converge does not warn on its own: one
+    ``ConvergenceWarning`` for the ensemble, pointing at the line that
+    called ``fit``, says how many copies did not converge and what to
+    change.
 
     Returns
     -------
@@ -56,12 +83,12 @@ def fit_ensemble(estimator, X, y, *, n_estimators, refit, random_state):
     if source is None and seeded:
         source = estimator.get_params(deep=False)["random_state"]
     rng = check_random_state(source)
-    members, best_epochs = [], []
+    members, best_epochs, unconverged = [], [], 0
     for _ in range(n_estimators if seeded else 1):
         member = clone(estimator)
         if seeded:
             member.set_params(random_state=int(rng.randint(np.iinfo(np.int32).max)))
-        member.fit(X, y)
+        unconverged += not _fit_quietly(member, X, y)
         if refit and _early_stopped(member):
             # The validation windows chose the number of epochs; train again
             # on every window, so that the most recent ones are learned too.
@@ -72,6 +99,16 @@ def fit_ensemble(estimator, X, y, *, n_estimators, refit, random_state):
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 member.fit(X, y)
         members.append(member)
+    if unconverged and not fixed_epochs:
+        params = estimator.get_params(deep=False)
+        epochs = f" within max_iter={params['max_iter']} epochs" if "max_iter" in params else ""
+        warn_at_caller(
+            f"{unconverged} of the {len(members)} fitted copies of {type(estimator).__name__} did not converge"
+            f"{epochs}. Give them more epochs: raise the estimator's max_iter (set_params(estimator__max_iter=...) "
+            "on the Forecaster when you gave it an estimator; the default estimator's settings are listed under "
+            "'estimator' in the Forecaster docstring).",
+            ConvergenceWarning,
+        )
     return members, best_epochs
 
 

@@ -17,6 +17,7 @@ from ._ensemble import fit_ensemble, predict_mean
 from ._panel import is_panel, read_panel
 from ._regressor import LSTMRegressor
 from ._season import resolve_seasonal_period
+from ._user_warnings import warn_at_caller
 
 __all__ = ["Forecaster"]
 
@@ -51,6 +52,23 @@ def _chunks(n, per_row):
     """Slices of at most ``_CHUNK_ELEMENTS / per_row`` rows covering ``range(n)``."""
     size = max(1, _CHUNK_ELEMENTS // max(per_row, 1))
     return [slice(start, min(start + size, n)) for start in range(0, n, size)]
+
+
+def _same(a, b):
+    """Whether two parameter values are the same (estimators: the same class;
+    their parameters are compared one by one)."""
+    if a is b:
+        return True
+    if isinstance(a, BaseEstimator) or isinstance(b, BaseEstimator):
+        return type(a) is type(b)
+    try:
+        return bool(np.all(a == b)) and type(a) is type(b)
+    except Exception:  # values that cannot be compared count as changed
+        return False
+
+
+# Parameters that take effect after fit too (in predict(data), update and score).
+_LIVE_PARAMS = {"short_series"}
 
 
 def _listed(keys, limit=5):
@@ -108,6 +126,15 @@ class Forecaster(BaseEstimator):
     forecast 1958-1960) the defaults reach about 3% MAPE, against 13.2% for
     seasonal naive and about 5.1% for exponential smoothing (see
     ``benchmarks/forecast_accuracy.py``).
+
+    Parameters take effect in ``fit``: one changed with ``set_params`` after
+    ``fit`` (except ``short_series``) makes ``predict``, ``update`` and
+    ``score`` raise an error naming it until ``fit`` is called again. Data
+    given after ``fit`` must be like the data seen in ``fit`` (kind,
+    columns, frequency or step), or the error names the difference.
+    Warnings (a shortened window, few training windows, copies of the
+    estimator that did not converge) are issued once per ``fit``, pointing
+    at the line that called it.
 
     Read more in the :ref:`User Guide <forecasting>`.
 
@@ -611,8 +638,16 @@ class Forecaster(BaseEstimator):
         Y = self._targets(panel.values, ends, sid, self._scale, self._level)
 
         tic = time.perf_counter()
+        fixed_epochs = self.estimator is None and self.n_windows_ < 5
+        self._warn_if_little_data(panel, preferred, fixed_epochs)
         self.estimators_, self.best_epochs_ = fit_ensemble(
-            estimator, X, Y, n_estimators=self.n_estimators, refit=self.refit, random_state=self.random_state
+            estimator,
+            X,
+            Y,
+            n_estimators=self.n_estimators,
+            refit=self.refit,
+            random_state=self.random_state,
+            fixed_epochs=fixed_epochs,
         )
         self.fit_time_ = time.perf_counter() - tic
 
@@ -626,7 +661,48 @@ class Forecaster(BaseEstimator):
             del self.series_
         self.scale_ = self._scale if self._is_panel else self._scale[0]
         self._set_cutoff()
+        self._fitted_params = self.get_params(deep=True)
         return self
+
+    def _warn_if_little_data(self, panel, preferred, fixed_epochs):
+        """Say so when the data leave a shortened window or few training windows."""
+        shortened = self.window_size == "auto" and self.window_size_ < preferred
+        if not shortened and self.n_windows_ >= _MIN_AUTO_WINDOWS:
+            return
+        rows = f"{panel.lengths[0]} rows" if panel.n_series == 1 else f"{panel.n_series} series"
+        message = (
+            f"window_size='auto' shortened the window from {preferred} to {self.window_size_} rows: the data "
+            f"({rows}) are short for horizon={self.horizon}"
+            if shortened
+            else f"The data ({rows}) are short for window_size={self.window_size_} and horizon={self.horizon}"
+        )
+        message += f", and give {self.n_windows_} training window(s)"
+        if fixed_epochs:
+            message += " (the default estimator then trains 30 epochs, without early stopping)"
+        message += (
+            ". Forecasts learned from so little data are uncertain: compare them with the seasonal-naive forecast, "
+            "or use more data" + (" (set window_size to choose the window yourself)." if shortened else ".")
+        )
+        warn_at_caller(message)
+
+    def _check_params_unchanged(self):
+        """Raise if a parameter that takes effect only in fit was changed with set_params since."""
+        current = self.get_params(deep=True)
+        changed = [
+            name
+            for name in sorted(set(current) | set(self._fitted_params))
+            if name not in _LIVE_PARAMS
+            and not _same(current.get(name, "<unset>"), self._fitted_params.get(name, "<unset>"))
+        ]
+        if changed:
+            described = ", ".join(
+                f"{name} ({self._fitted_params.get(name, '<unset>')!r} -> {current.get(name, '<unset>')!r})"
+                for name in changed
+            )
+            raise ValueError(
+                f"{type(self).__name__} parameter(s) changed since fit: {described}. They take effect only in "
+                "fit: call fit again, or set them back."
+            )
 
     def _set_cutoff(self):
         if self._keys is None:
@@ -827,6 +903,7 @@ class Forecaster(BaseEstimator):
             misaligned, short or has missing values.
         """
         check_is_fitted(self)
+        self._check_params_unchanged()
         self._check_future_argument(future)
         if data is None:
             keys, lasts, windows = self._keys, self._last, self._history
@@ -898,6 +975,7 @@ class Forecaster(BaseEstimator):
             None when the forecaster was fitted on arrays.
         """
         check_is_fitted(self)
+        self._check_params_unchanged()
         if self._time.kind == "array":
             return None
         return self._future_labels(self._keys, self._last, self.horizon)
@@ -926,6 +1004,7 @@ class Forecaster(BaseEstimator):
             overlap), or is not like the data seen in ``fit``.
         """
         check_is_fitted(self)
+        self._check_params_unchanged()
         panel = self._read(new_data, what="new_data", reset=False, continuing=True)
         panel, positions = self._known(panel, "new_data")
         self._check_follows(panel, positions, "new_data")
@@ -976,6 +1055,7 @@ class Forecaster(BaseEstimator):
             Negative MASE.
         """
         check_is_fitted(self)
+        self._check_params_unchanged()
         self._check_future_argument(future)
         panel = self._read(future_data, what="future_data", reset=False, continuing=True)
         panel, positions = self._known(panel, "future_data")

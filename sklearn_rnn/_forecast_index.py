@@ -65,12 +65,19 @@ class TimeIndex:
     step: int = 1
     name: object = None
 
+    @property
+    def freqstr(self):
+        """The frequency as pandas writes it for this kind of index ('M' for monthly periods)."""
+        if self.kind == "period":
+            return pd.PeriodIndex([], freq=self.freq).freqstr
+        return self.freq.freqstr
+
     def describe(self):
         """The spacing in words, for messages."""
         if self.kind == "datetime":
-            return f"DatetimeIndex with frequency {self.freq.freqstr!r}"
+            return f"DatetimeIndex with frequency {self.freqstr!r}"
         if self.kind == "period":
-            return f"PeriodIndex with frequency {self.freq.freqstr!r}"
+            return f"PeriodIndex with frequency {self.freqstr!r}"
         if self.kind == "integer":
             return f"integer index with step {self.step}"
         return "array (no index)"
@@ -134,6 +141,11 @@ class TimeIndex:
             stride = self.step
         return ticks // stride, ticks % stride == 0
 
+    def regular(self, labels):
+        """Whether ``labels`` are consecutive periods of this spacing."""
+        ordinals, on = self.ordinals(labels)
+        return bool(on.all()) and bool(np.all(np.diff(ordinals) == 1))
+
     def check_spacing(self, other, what):
         """Raise if ``other`` (the spacing of data given after fit) differs."""
         if other.kind != self.kind:
@@ -143,8 +155,8 @@ class TimeIndex:
             )
         if self.kind in ("datetime", "period") and other.freq != self.freq:
             raise ValueError(
-                f"The index of {what} has frequency {other.freq.freqstr!r}, but the forecaster was fitted on "
-                f"frequency {self.freq.freqstr!r}. Forecast data of the frequency it was fitted on, or fit "
+                f"The index of {what} has frequency {other.freqstr!r}, but the forecaster was fitted on "
+                f"frequency {self.freqstr!r}. Forecast data of the frequency it was fitted on, or fit "
                 "a forecaster on this frequency."
             )
         if self.kind == "integer" and other.step != self.step:
@@ -213,11 +225,17 @@ def check_time_index(data, what="data", *, code=None, expected=None, continuing=
     if expected is not None and expected.kind != "array":
         same_kind = _kind_of(index) == expected.kind and (expected.kind != "period" or index.freq == expected.freq)
         if same_kind and continuing:
+            if len(index) >= 2 and not expected.regular(index):
+                # name a different spacing; other irregularities are the caller's follow check's
+                try:
+                    found = check_time_index(data, what, code=code)
+                except ValueError:
+                    found = None
+                if found is not None:
+                    expected.check_spacing(found, what)
             return TimeIndex(expected.kind, expected.freq, expected.step, index.name)
-        if same_kind and len(index):
-            ordinals, on = expected.ordinals(index)
-            if on.all() and np.all(np.diff(ordinals) == 1):
-                return TimeIndex(expected.kind, expected.freq, expected.step, index.name)
+        if same_kind and len(index) and expected.regular(index):
+            return TimeIndex(expected.kind, expected.freq, expected.step, index.name)
         found = check_time_index(data, what, code=code)
         expected.check_spacing(found, what)
         return found

@@ -105,7 +105,7 @@ def _gap_fix(var, time):
     elif time.kind == "period":
         body = (
             f"s.droplevel(0).reindex(pd.period_range(s.index[0][1], s.index[-1][1], "
-            f"freq={time.freq.freqstr!r})).interpolate()"
+            f"freq={time.freqstr!r})).interpolate()"
         )
     else:
         body = f"s.droplevel(0).reindex(range(s.index[0][1], s.index[-1][1] + 1, {time.step})).interpolate()"
@@ -163,7 +163,20 @@ def _panel_spacing(labels, offsets, keys, what, var, expected):
             steps = np.diff(np.asarray(own, dtype=np.int64))
             positive = steps[steps > 0]
             time = TimeIndex("integer", step=int(positive.min()) if len(positive) else 1, name=name)
-    _check_series_spacing(labels, offsets, keys, time, what, var, expected)
+    try:
+        _check_series_spacing(labels, offsets, keys, time, what, var, expected)
+    except ValueError:
+        if expected is not None:
+            # data after fit: name a different frequency rather than gaps
+            longest = int(np.argmax(lengths))
+            own = pd.Series(0.0, index=labels[offsets[longest] : offsets[longest + 1]])
+            try:
+                found = check_time_index(own, f"series {keys[longest]!r} of {what}")
+            except ValueError:
+                found = None
+            if found is not None:
+                expected.check_spacing(found, f"series {keys[longest]!r} of {what}")
+        raise
     return time
 
 
@@ -259,9 +272,15 @@ def read_panel(data, target, *, what, caller, code=None, time=None, continuing=F
     index = data.index
     if index.nlevels != 2:
         raise ValueError(
-            f"The index of {what} has {index.nlevels} levels; a panel needs 2: the series and the time, "
-            f"for example `{var} = {var}.reset_index().set_index(['unique_id', 'ds'])` from a long table with "
-            "those columns."
+            f"The index of {what} has {index.nlevels} levels; a panel needs 2: the series and the time, as "
+            "set_index(['unique_id', 'ds']) gives from a long table with those columns."
+        )
+    if index.has_duplicates:
+        key, label = index[index.duplicated()][0]
+        raise ValueError(
+            f"Series {key!r} of {what} has duplicated labels, for example {label!r}; a forecaster needs one row "
+            f"per period in every series: aggregate duplicates first, for example "
+            f"`{var} = {var}.groupby(level=[0, 1]).mean()`."
         )
     codes, keys = pd.factorize(index.get_level_values(0), sort=True)
     if (codes < 0).any():

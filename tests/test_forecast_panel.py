@@ -184,12 +184,36 @@ def test_gap_in_one_series_is_named_and_the_fix_works():
     )
 
 
+@pytest.mark.parametrize("kind", ["period", "integer"])
+def test_gap_fix_for_period_and_integer_panels(kind):
+    panel = make_panel().to_frame()
+    times = panel.index.get_level_values(1)
+    labels = times.to_period("M") if kind == "period" else (times.year * 12 + times.month - 1) * 3
+    panel.index = pd.MultiIndex.from_arrays([panel.index.get_level_values(0), labels])
+    gapped = panel.drop(index=panel.index[panel.index.get_level_values(0) == "a"][[5, 6]])
+    with pytest.raises(ValueError, match=r"Series 'a' of data has gaps") as error:
+        Forecaster(Ridge(), window_size=6, horizon=2).fit(gapped)
+    fixed = run_fix(str(error.value), gapped)
+    forecaster = Forecaster(Ridge(), window_size=6, horizon=2).fit(fixed)
+    assert forecaster.n_windows_ == Forecaster(Ridge(), window_size=6, horizon=2).fit(panel).n_windows_
+
+
 def test_duplicated_and_unsorted_rows_are_named_and_the_fixes_work():
     panel = make_panel().to_frame()
     duplicated = pd.concat([panel, panel.loc[[("b", pd.Timestamp("2001-05-01"))]]])
     with pytest.raises(ValueError, match=r"[Ss]eries 'b' of data has duplicated labels") as error:
         Forecaster(Ridge(), window_size=6, horizon=2).fit(duplicated)
     Forecaster(Ridge(), window_size=6, horizon=2).fit(run_fix(str(error.value), duplicated))
+    # a duplicate in a series other than the longest, found by the per-series checks
+    duplicated = pd.concat([panel, panel.loc[[("c", pd.Timestamp("2002-05-01"))]]])
+    with pytest.raises(ValueError, match=r"Series 'c' of data has duplicated labels") as error:
+        Forecaster(Ridge(), window_size=6, horizon=2).fit(duplicated)
+    Forecaster(Ridge(), window_size=6, horizon=2).fit(run_fix(str(error.value), duplicated))
+    swapped = panel.drop(index=("a", pd.Timestamp("2002-05-01")))
+    swapped = pd.concat([swapped, panel.loc[[("a", pd.Timestamp("2002-05-01"))]]])
+    with pytest.raises(ValueError, match=r"Series 'a' of data has labels out of time order") as error:
+        Forecaster(Ridge(), window_size=6, horizon=2).fit(swapped)
+    Forecaster(Ridge(), window_size=6, horizon=2).fit(run_fix(str(error.value), swapped))
     shuffled = panel.sample(frac=1.0, random_state=0)
     with pytest.raises(ValueError, match=r"not sorted in time order|out of time order") as error:
         Forecaster(Ridge(), window_size=6, horizon=2).fit(shuffled)
