@@ -405,11 +405,12 @@ class Forecaster(BaseEstimator):
     def _columns_roles(self, panel):
         """Positions of the targets, past covariates and future covariates."""
         t = list(panel.targets)
+        n_columns = panel.values.shape[1]
         f = []
         for name in self.future_covariates or []:
             if panel.columns is not None and name in panel.columns:
                 position = panel.columns.index(name)
-            elif panel.columns is None and isinstance(name, Integral) and abs(name + 0.5) < panel.values.shape[1]:
+            elif panel.columns is None and isinstance(name, Integral) and -n_columns <= name < n_columns:
                 position = int(name) % panel.values.shape[1]
             else:
                 known = f"columns {panel.columns}" if panel.columns is not None else "positions for arrays"
@@ -1060,6 +1061,8 @@ class Forecaster(BaseEstimator):
         panel = self._read(future_data, what="future_data", reset=False, continuing=True)
         panel, positions = self._known(panel, "future_data")
         self._check_follows(panel, positions, "future_data")
+        if not len(positions):
+            raise ValueError("future_data holds no rows of the series this forecaster forecasts; nothing to score.")
         h, keep = self.horizon, self._history.shape[1]
         lengths = panel.lengths
         blocks = -(-lengths // h)

@@ -339,3 +339,5 @@ def test_late_series_in_a_test_fold_is_named_or_skipped():
     with pytest.warns(UserWarning, match="'z'"):
         score = dropping.score(data.iloc[test])
     assert score == pytest.approx(fitted.score(panel.loc[data.iloc[test].index.drop("z", level=0)]))
+    with pytest.warns(UserWarning, match="'z'"), pytest.raises(ValueError, match="nothing to score"):
+        dropping.score(late)
