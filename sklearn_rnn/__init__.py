@@ -1,8 +1,10 @@
 """Recurrent neural networks (RNN, LSTM, GRU) as scikit-learn estimators."""
 
 from . import datasets as datasets
+from ._calendar import calendar_features
 from ._classifier import GRUClassifier, LSTMClassifier, RNNClassifier
 from ._forecast import Forecaster
+from ._model_selection import PanelTimeSeriesSplit
 from ._regressor import GRURegressor, LSTMRegressor, RNNRegressor
 from ._windowing import SlidingWindowTransformer, make_windows
 
@@ -18,5 +20,7 @@ __all__ = [
     "make_windows",
     "SlidingWindowTransformer",
     "Forecaster",
+    "PanelTimeSeriesSplit",
+    "calendar_features",
     "__version__",
 ]

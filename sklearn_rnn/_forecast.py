@@ -1,35 +1,45 @@
-"""Forecaster: forecast the next periods of a pandas series with any regressor."""
+"""Forecaster: forecast the next periods of a pandas series, or of a panel of series, with any regressor."""
 
 import time
 import warnings
+from collections import Counter
 from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, _fit_context, clone
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state, get_tags
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._forecast_index import check_time_index
+from ._encoding import make_encoding, spread
+from ._ensemble import fit_ensemble, predict_mean
+from ._panel import is_panel, read_panel
 from ._regressor import LSTMRegressor
 from ._season import resolve_seasonal_period
-from ._windowing import check_table
+from ._user_warnings import warn_at_caller
 
 __all__ = ["Forecaster"]
 
 # Training windows that window_size="auto" keeps at least, when the series allows.
 _MIN_AUTO_WINDOWS = 20
+# Series of a panel whose seasons are checked by seasonal_period="auto".
+_SEASON_SAMPLE = 200
+# Float64 elements of the temporary arrays used to build one chunk of windows.
+_CHUNK_ELEMENTS = 1 << 20
 
 
-def default_estimator():
-    """The recurrent regressor a :class:`Forecaster` uses when given none."""
+def default_estimator(n_windows):
+    """The recurrent regressor a :class:`Forecaster` uses when given none.
+
+    Batches of 16 windows suit one short series; on more windows (a long
+    series, a panel) the batches grow so that an epoch takes about 64 steps.
+    """
     return LSTMRegressor(
         hidden_size=32,
         loss="absolute_error",
         max_iter=300,
-        batch_size=16,
+        batch_size=16 if n_windows <= 1024 else min(n_windows // 64, 1024),
         learning_rate_init=3e-3,
         early_stopping=True,
         validation_fraction=0.2,
@@ -38,34 +48,51 @@ def default_estimator():
     )
 
 
-def _early_stopped(estimator):
-    """Whether ``estimator`` was fitted with early stopping on validation data
-    (this package's recurrent estimators record the validation losses)."""
-    return getattr(estimator, "early_stopping", False) is True and bool(
-        getattr(estimator, "validation_loss_curve_", None)
-    )
+def _chunks(n, per_row):
+    """Slices of at most ``_CHUNK_ELEMENTS / per_row`` rows covering ``range(n)``."""
+    size = max(1, _CHUNK_ELEMENTS // max(per_row, 1))
+    return [slice(start, min(start + size, n)) for start in range(0, n, size)]
 
 
-def _spread(values, lag):
-    """Mean absolute ``lag``-step change of ``values``; falls back to shorter
-    lags, the standard deviation and finally 1 for (near) constant data."""
-    for step in (lag, 1):
-        if len(values) > step:
-            change = float(np.mean(np.abs(values[step:] - values[:-step])))
-            if change > 1e-12:
-                return change
-    std = float(np.std(values))
-    return std if std > 1e-12 else 1.0
+def _same(a, b):
+    """Whether two parameter values are the same (estimators: the same class;
+    their parameters are compared one by one)."""
+    if a is b:
+        return True
+    if isinstance(a, BaseEstimator) or isinstance(b, BaseEstimator):
+        return type(a) is type(b)
+    try:
+        return bool(np.all(a == b)) and type(a) is type(b)
+    except Exception:  # values that cannot be compared count as changed
+        return False
+
+
+# Parameters that take effect after fit too (in predict(data), update and score).
+_LIVE_PARAMS = {"short_series"}
+
+
+def _listed(keys, limit=5):
+    keys = list(keys)
+    shown = ", ".join(repr(k) for k in keys[:limit])
+    return f"[{shown}{', ...' if len(keys) > limit else ''}]"
 
 
 class Forecaster(BaseEstimator):
-    """Forecast the next ``horizon`` periods of a time series with a regressor.
+    """Forecast the next ``horizon`` periods of a time series, or of many, with a regressor.
 
     ``fit`` cuts the series into windows of ``window_size`` rows and trains
     ``estimator`` to map each window to the ``horizon`` target values that
     follow it (direct multi-output forecasting). ``predict`` forecasts from
     the last window seen and returns pandas objects indexed by the future
     periods; ``update`` appends new observations without refitting.
+
+    **Panels.** Data indexed by a 2-level ``MultiIndex`` ``(series, time)``
+    (``df.set_index(["unique_id", "ds"])`` of a long table) hold many series,
+    of possibly different lengths and start dates. One **global** model
+    learns from the windows of all of them, each series scaled by its own
+    spread; ``predict`` returns one block of ``horizon`` rows per series,
+    indexed by ``(series, future time)``. A wide DataFrame keeps its
+    meaning: several targets of one joint model.
 
     How the series is made learnable (``baseline="seasonal_naive"``): each
     target is expressed relative to the seasonal-naive forecast (the last
@@ -79,8 +106,16 @@ class Forecaster(BaseEstimator):
     forecast, in the same units, and forecasts are integrated back by adding
     the seasonal-naive values. Trending and seasonal series of any level
     then look alike to the estimator; fed raw levels, even standardized, a
-    network fails on trending series. Covariates (the non-target columns)
-    are standardized and enter the windows as past values only.
+    network fails on trending series.
+
+    **Covariates.** The non-target columns are standardized (over all rows
+    of all series). By default they are past covariates: the estimator sees
+    them for the window only. Columns named in ``future_covariates`` are
+    known in advance (calendar, holidays, planned promotions, prices,
+    weather forecasts): the windows then run ``horizon`` steps further, over
+    the periods to forecast, where only these columns are filled (the
+    others are zero, and one more channel is 1 there), and :meth:`predict`
+    takes their values for the forecast periods as ``future``.
 
     The default estimator is a small :class:`LSTMRegressor` trained with an
     absolute-error loss. Early stopping on the last 20% of the windows (in
@@ -92,54 +127,78 @@ class Forecaster(BaseEstimator):
     seasonal naive and about 5.1% for exponential smoothing (see
     ``benchmarks/forecast_accuracy.py``).
 
-    Read more in the :ref:`User Guide <user_guide>`.
+    Parameters take effect in ``fit``: one changed with ``set_params`` after
+    ``fit`` (except ``short_series``) makes ``predict``, ``update`` and
+    ``score`` raise an error naming it until ``fit`` is called again. Data
+    given after ``fit`` must be like the data seen in ``fit`` (kind,
+    columns, frequency or step), or the error names the difference.
+    Warnings (a shortened window, few training windows, copies of the
+    estimator that did not converge) are issued once per ``fit``, pointing
+    at the line that called it.
+
+    Read more in the :ref:`User Guide <forecasting>`.
 
     Parameters
     ----------
     estimator : regressor or None, default=None
         Any scikit-learn regressor; it is cloned. Regressors that accept 3-D
         input (those of this package) receive windows of shape
-        ``(n_windows, window_size, n_channels)``, others the flattened
-        ``(n_windows, window_size * n_channels)``, where ``n_channels`` is the
-        number of columns plus, with the seasonal-naive baseline, one
-        seasonal-difference channel per target. It must support several
-        outputs when ``horizon * n_targets > 1`` (wrap it in
+        ``(n_windows, n_steps, n_channels)``, others the flattened
+        ``(n_windows, n_steps * n_channels)``. ``n_steps`` is
+        ``window_size`` (plus ``horizon`` with ``future_covariates``);
+        ``n_channels`` is the number of columns plus, with the seasonal-naive
+        baseline, one seasonal-difference channel per target (plus one
+        channel that marks the forecast periods, with
+        ``future_covariates``). It must support several outputs when
+        ``horizon * n_targets > 1`` (wrap it in
         :class:`~sklearn.multioutput.MultiOutputRegressor` otherwise). None
         uses ``LSTMRegressor(hidden_size=32, loss="absolute_error",
         learning_rate_init=3e-3, batch_size=16, max_iter=300,
         early_stopping=True, validation_fraction=0.2, n_iter_no_change=30,
-        device="cpu")`` (without early stopping, for 30 epochs, when the
-        series gives fewer than 5 windows). The CPU is the default device
-        because such small networks on short series run faster there.
+        device="cpu")``, with batches of ``n_windows // 64`` windows (up to
+        1024) when there are more than 1024 windows, and without early
+        stopping, for 30 epochs, when there are fewer than 5 windows. The
+        CPU is the default device because such small networks on short
+        series run faster there.
 
     window_size : int or "auto", default="auto"
         Number of past rows the estimator sees. ``"auto"`` uses two seasons
         (at least 10 rows), shortened on short series so that at least 20
-        training windows remain, but not below one season. The series needs
-        at least ``window_size + seasonal_period + horizon`` rows with the
-        seasonal-naive baseline (the seasonal differences look one season
-        back), ``window_size + horizon`` without.
+        training windows remain (over all series of a panel), but not below
+        one season; a shortened window is reported with a warning. A series
+        needs at least ``window_size + seasonal_period + horizon`` rows with
+        the seasonal-naive baseline (the seasonal differences look one
+        season back), ``window_size + horizon`` without.
 
     horizon : int, default=1
         Number of future periods forecast by ``predict``.
 
     target : str, int, list or None, default=None
         Column(s) to forecast (names for a DataFrame, positions for an
-        array); the other columns are past covariates. None forecasts every
-        column (a Series is its own target).
+        array); the other columns are covariates. None forecasts every
+        column except the ``future_covariates`` (a Series is its own
+        target).
+
+    future_covariates : list of str or int, or None, default=None
+        Covariate columns whose values are known in advance for the
+        ``horizon`` periods to forecast (names for a DataFrame, positions for
+        an array). :meth:`predict` then needs their future values as
+        ``future``. Build calendar columns with :func:`calendar_features`.
 
     seasonal_period : int or "auto", default="auto"
         Season length in periods (1 for none). ``"auto"`` takes the usual
         cycle of the index frequency (12 for monthly, 4 for quarterly, 52 for
-        weekly, 7 for daily, 24 for hourly data, 1 for yearly) when the data's
+        weekly, 7 for daily, 24 for hourly data, 1 for yearly) when the
         data confirm it (a significant autocorrelation one season apart once
         the trend is removed); without a frequency, the season length the
         data support best, if any; else 1 (no season). The confirmation needs
-        more than two seasons of data.
+        more than two seasons of data. For a panel, the season found in
+        most series (of up to 200 series spread over the panel).
 
     baseline : {"seasonal_naive"} or None, default="seasonal_naive"
         What the estimator learns relative to (see above). None feeds it the
-        standardized values themselves, which fails on trending series.
+        standardized values themselves (each series minus its mean, divided
+        by its spread), which fails on trending series.
 
     n_estimators : int, default=5
         Number of copies of ``estimator``, each with its own random seed,
@@ -153,6 +212,14 @@ class Forecaster(BaseEstimator):
         scored best on the validation windows. False keeps the early-stopped
         networks, which never saw the most recent windows. Other estimators
         are fitted once either way.
+
+    short_series : {"raise", "drop"}, default="raise"
+        What to do with a series of a panel that is too short: in ``fit``,
+        for one training window; in ``predict(data)``, for one window to
+        forecast from. ``"raise"``: an error naming the series. ``"drop"``:
+        the series is left out, with a warning naming it; it is then not
+        forecast, and ``update`` and ``score`` skip its rows (with a
+        warning), as they do for the rows of series not seen in ``fit``.
 
     random_state : int, RandomState instance or None, default=None
         Seeds the copies of ``estimator`` (when it has a ``random_state``
@@ -184,16 +251,23 @@ class Forecaster(BaseEstimator):
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Column names seen in ``fit``; defined only when they are all strings.
 
-    cutoff_ : object
+    series_ : Index
+        For a panel, the labels of the series learned from and forecast
+        (sorted; without those left out by ``short_series="drop"``). Not
+        defined for a single series.
+
+    cutoff_ : object or Series
         Label of the last period seen (in ``fit`` or ``update``): a
         timestamp, period or integer; the row count minus one for arrays.
+        For a panel, a Series of these labels indexed by ``series_``.
 
     n_windows_ : int
-        Number of training windows.
+        Number of training windows (over all series).
 
-    scale_ : ndarray of shape (n_targets,)
-        Training spread of each target: its mean absolute seasonal
-        difference, also the denominator of the MASE in :meth:`score`.
+    scale_ : ndarray of shape (n_targets,) or (n_series, n_targets)
+        Training spread of each target (of each series, for a panel): its
+        mean absolute seasonal difference, also the denominator of the MASE
+        in :meth:`score`.
 
     fit_time_ : float
         Seconds spent fitting the estimators.
@@ -201,6 +275,8 @@ class Forecaster(BaseEstimator):
     See Also
     --------
     make_windows : The windows and targets for a regressor of your own.
+    PanelTimeSeriesSplit : Cross-validation folds for (panels of) series.
+    calendar_features : Calendar columns, known in advance.
     LSTMRegressor : The default estimator.
 
     Examples
@@ -224,10 +300,12 @@ class Forecaster(BaseEstimator):
         "window_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "horizon": [Interval(Integral, 1, None, closed="left")],
         "target": [str, Integral, list, tuple, None],
+        "future_covariates": [list, tuple, None],
         "seasonal_period": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "baseline": [StrOptions({"seasonal_naive"}), None],
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "refit": ["boolean"],
+        "short_series": [StrOptions({"raise", "drop"})],
         "random_state": ["random_state"],
     }
 
@@ -238,20 +316,24 @@ class Forecaster(BaseEstimator):
         window_size="auto",
         horizon=1,
         target=None,
+        future_covariates=None,
         seasonal_period="auto",
         baseline="seasonal_naive",
         n_estimators=5,
         refit=True,
+        short_series="raise",
         random_state=None,
     ):
         self.estimator = estimator
         self.window_size = window_size
         self.horizon = horizon
         self.target = target
+        self.future_covariates = future_covariates
         self.seasonal_period = seasonal_period
         self.baseline = baseline
         self.n_estimators = n_estimators
         self.refit = refit
+        self.short_series = short_series
         self.random_state = random_state
 
     def __sklearn_tags__(self):
@@ -260,40 +342,36 @@ class Forecaster(BaseEstimator):
         tags.input_tags.allow_nan = False
         return tags
 
-    # -- data --------------------------------------------------------------------
+    # -- reading data ----------------------------------------------------------------
 
-    def _check_data(self, data, *, reset, what, follow=True):
-        """Values (n_rows, n_columns), index description; checks NaN and columns."""
-        # after fit the target positions are known: columns are matched by name below
-        target = self.target if reset else None
-        values, columns, targets = check_table(data, target, caller=type(self).__name__, ensure_all_finite=False)
-        if len(values) == 0:
-            raise ValueError(f"{what} is empty.")
-        bad = ~np.isfinite(values)
-        if bad.any():
-            row, col = np.argwhere(bad)[0]
-            label = data.index[row] if isinstance(data, (pd.Series, pd.DataFrame)) else row
-            name = repr(columns[col]) if columns is not None else f"column {col}"
-            raise ValueError(
-                f"{what} has {int(bad.sum())} missing or infinite value(s), the first in {name} at {label!r}. "
-                "Fill them before forecasting, for example data.interpolate() or data.ffill()."
-            )
-        pandas = isinstance(data, (pd.Series, pd.DataFrame))
-        # Data that continue the series are checked label by label below.
-        index = None if (follow and not reset and pandas) else check_time_index(data, what)
+    def _read(self, data, *, what, reset, continuing=False):
+        """The :class:`~sklearn_rnn._panel.Panel` of ``data``, columns in the order seen in fit."""
+        caller = type(self).__name__
         if reset:
+            panel = read_panel(data, self._fit_target(data), what=what, caller=caller)
             self._is_series = isinstance(data, pd.Series)
-            self._columns = columns
-            self._target_positions = targets
-            self.n_features_in_ = values.shape[1]
-            if isinstance(data, pd.DataFrame) and all(isinstance(c, str) for c in columns):
-                self.feature_names_in_ = np.asarray(columns, dtype=object)
+            self._is_panel = is_panel(data)
+            self._columns = panel.columns
+            self.n_features_in_ = panel.values.shape[1]
+            if isinstance(data, pd.DataFrame) and all(isinstance(c, str) for c in panel.columns):
+                self.feature_names_in_ = np.asarray(panel.columns, dtype=object)
             elif hasattr(self, "feature_names_in_"):
                 del self.feature_names_in_
-            return values, index
-        if (columns is None) != (self._columns is None) and not (self._is_series and values.shape[1] == 1):
+            return panel
+        if is_panel(data) != self._is_panel:
+            seen = "a panel (a MultiIndex (series, time))" if self._is_panel else "a single series"
+            given = "a panel" if is_panel(data) else "a single series"
+            raise ValueError(f"{what} is {given}, but the forecaster was fitted on {seen}; pass data of that kind.")
+        pandas = isinstance(data, (pd.Series, pd.DataFrame))
+        if self._time.kind != "array" and not pandas:
+            raise ValueError(f"{what} must be pandas with a {self._time.describe()}, like the data seen in fit.")
+        # columns are matched by name before the index is checked, for the clearer message
+        columns = [data.name] if isinstance(data, pd.Series) else list(data.columns) if pandas else None
+        n_columns = len(columns) if columns is not None else (np.shape(data)[1] if np.ndim(data) == 2 else 1)
+        if (columns is None) != (self._columns is None) and not (self._is_series and n_columns == 1):
             kind = "pandas" if self._columns is not None else "an array"
             raise ValueError(f"{what} must be of the same kind as the data seen in fit ({kind}).")
+        reorder = None
         if self._columns is not None and columns is not None and not self._is_series:
             missing = [c for c in self._columns if c not in columns]
             extra = [c for c in columns if c not in self._columns]
@@ -302,83 +380,191 @@ class Forecaster(BaseEstimator):
                     f"The columns of {what} differ from those seen in fit: missing {missing}, unexpected "
                     f"{extra}. Pass the same target and covariate columns ({self._columns})."
                 )
-            values = values[:, [columns.index(c) for c in self._columns]]
-        elif values.shape[1] != self.n_features_in_:
+            reorder = [columns.index(c) for c in self._columns]
+        elif n_columns != self.n_features_in_:
             raise ValueError(
-                f"X has {values.shape[1]} features, but {type(self).__name__} is expecting {self.n_features_in_} "
+                f"X has {n_columns} features, but {type(self).__name__} is expecting {self.n_features_in_} "
                 f"features as input: {what} needs the {self.n_features_in_} column(s) seen in fit."
             )
-        if self._index.kind != "array" and not pandas:
-            raise ValueError(f"{what} must be pandas with a {self._index.describe()}, like the data seen in fit.")
-        if not follow and index.kind != self._index.kind:
-            raise ValueError(f"The index of {what} is not of the kind seen in fit ({self._index.describe()}).")
-        if follow and self._index.kind != "array":
-            expected = self._index.future(len(values))
-            if not data.index.equals(expected):
+        panel = read_panel(data, None, what=what, caller=caller, time=self._time, continuing=continuing)
+        if reorder is not None:
+            panel.values = panel.values[:, reorder]
+        panel.targets = self._target_positions
+        return panel
+
+    def _fit_target(self, data):
+        """The target argument for fit: None means every column but the future covariates."""
+        if self.target is not None or not self.future_covariates:
+            return self.target
+        columns = list(data.columns) if isinstance(data, pd.DataFrame) else None
+        n_columns = len(columns) if columns is not None else (np.shape(data)[1] if np.ndim(data) == 2 else 1)
+        future = set(self.future_covariates)
+        labels = columns if columns is not None else list(range(n_columns))
+        return [c for c in labels if c not in future] or None
+
+    def _columns_roles(self, panel):
+        """Positions of the targets, past covariates and future covariates."""
+        t = list(panel.targets)
+        n_columns = panel.values.shape[1]
+        f = []
+        for name in self.future_covariates or []:
+            if panel.columns is not None and name in panel.columns:
+                position = panel.columns.index(name)
+            elif panel.columns is None and isinstance(name, Integral) and -n_columns <= name < n_columns:
+                position = int(name) % panel.values.shape[1]
+            else:
+                known = f"columns {panel.columns}" if panel.columns is not None else "positions for arrays"
+                raise ValueError(f"future_covariates names {name!r}, which is not a column of the data ({known}).")
+            if position in t:
                 raise ValueError(
-                    f"{what} must follow the data seen so far without gap or overlap: the next periods are "
-                    f"{list(expected[:3])}{' ...' if len(expected) > 3 else ''} ({self._index.describe()}), "
-                    f"but {what} starts at {data.index[0]!r} and has index {list(data.index[:3])}"
-                    f"{' ...' if len(data) > 3 else ''}."
+                    f"future_covariates names {name!r}, which is also a target; a column is either forecast or "
+                    "known in advance."
                 )
-        return values, index
+            if position in f:
+                raise ValueError(f"future_covariates names {name!r} more than once.")
+            f.append(position)
+        p = [i for i in range(panel.values.shape[1]) if i not in t and i not in f]
+        return t, p, f
 
-    def _resolve_window_size(self, n_rows, period):
-        if self.window_size != "auto":
-            return int(self.window_size)
+    # -- windows ---------------------------------------------------------------------
+
+    def _resolve_window_size(self, lengths, period):
+        """``window_size`` or, for "auto", the longest window up to two seasons
+        (at least 10 rows) that leaves enough training windows, with its
+        preferred size."""
         preferred = max(2 * period, 10)
-        lag = period if self.baseline == "seasonal_naive" else 0
-        fitting = n_rows - self.horizon - lag - _MIN_AUTO_WINDOWS + 1
-        return max(min(preferred, fitting), period, 2)
+        if self.window_size != "auto":
+            return int(self.window_size), preferred
+        floor = max(period, 2)
+        lag, h = self._encoding.lookback, self.horizon
+        for w in range(preferred, floor - 1, -1):
+            if np.maximum(lengths - w - lag - h + 1, 0).sum() >= _MIN_AUTO_WINDOWS:
+                return w, preferred
+        return floor, preferred
 
-    # -- transformation --------------------------------------------------------------
-
-    def _windows(self, values, ends):
-        """Estimator inputs for the windows ending at rows ``ends``."""
-        w = self.window_size_
-        rows = values[ends[:, None] + np.arange(1 - w, 1)]  # (n, w, n_columns)
-        X = np.empty(rows.shape, dtype=np.float32)
-        t = self._target_positions
-        if self.baseline == "seasonal_naive":
-            X[:, :, t] = (rows[:, :, t] - rows[:, -1:, t]) / self.scale_
-        else:
-            X[:, :, t] = (rows[:, :, t] - self._target_mean) / self.scale_
-        c = self._covariate_positions
-        if c:
-            X[:, :, c] = (rows[:, :, c] - self._covariate_mean) / self._covariate_scale
-        if self.baseline == "seasonal_naive":
-            # one more channel per target: the seasonal differences over the window
-            lagged = values[ends[:, None] + np.arange(1 - w, 1) - self.seasonal_period_][:, :, t]
-            X = np.concatenate([X, ((rows[:, :, t] - lagged) / self.scale_).astype(np.float32)], axis=2)
+    def _inputs(self, values, ends, sid, scale, level):
+        """Estimator inputs for the windows ending at rows ``ends`` of
+        ``values`` (which hold, with future covariates, their ``horizon``
+        next rows too), built chunk by chunk into one float32 array."""
+        w, h = self.window_size_, self.horizon
+        t, f = self._target_positions, self._future_positions
+        covariates = self._past_positions + f
+        n_columns = values.shape[1]
+        n_extra = self._encoding.n_input_channels(len(t)) - len(t)
+        n_steps = w + (h if f else 0)
+        X = np.zeros((len(ends), n_steps, n_columns + n_extra + (1 if f else 0)), dtype=np.float32)
+        y = values[:, t]
+        back, ahead = np.arange(1 - w, 1), np.arange(1, h + 1)
+        mean, std = self._covariate_mean, self._covariate_scale
+        for chunk in _chunks(len(ends), n_steps * n_columns):
+            e = ends[chunk]
+            s, lv = scale[sid[chunk]][:, None, :], level[sid[chunk]][:, None, :]
+            channels, extra = self._encoding.inputs(y, e, w, s, lv)
+            X[chunk, :w, t] = channels
+            if extra is not None:
+                X[chunk, :w, n_columns : n_columns + n_extra] = extra
+            if covariates:
+                X[chunk, :w, covariates] = (values[e[:, None] + back][:, :, covariates] - mean[covariates]) / std[
+                    covariates
+                ]
+            if f:
+                X[chunk, w:, f] = (values[e[:, None] + ahead][:, :, f] - mean[f]) / std[f]
+                X[chunk, w:, -1] = 1.0
         if not self._three_d:
             X = X.reshape(len(X), -1)
         return X
 
-    def _reference(self, values, ends):
-        """The forecast the estimator's output is relative to, ``(n, horizon, n_targets)``."""
+    def _targets(self, values, ends, sid, scale, level):
+        """What the estimator learns for each window: ``(n, n_targets * horizon)``, target by target."""
+        t, h = self._target_positions, self.horizon
+        Y = np.empty((len(ends), len(t) * h))
+        y = values[:, t]
+        for chunk in _chunks(len(ends), h * len(t)):
+            e = ends[chunk]
+            z = self._encoding.targets(
+                y, e, h, scale[sid[chunk]][:, None, :], level[sid[chunk]][:, None, :]
+            )  # (n, horizon, k)
+            Y[chunk] = z.transpose(0, 2, 1).reshape(len(e), -1)
+        return Y[:, 0] if Y.shape[1] == 1 else Y
+
+    def _forecast(self, values, ends, sid, scale, level):
+        """Forecasts ``(n, horizon, n_targets)`` from the windows ending at ``ends``."""
+        t, h = self._target_positions, self.horizon
+        outputs = predict_mean(self.estimators_, self._inputs(values, ends, sid, scale, level))
+        z = outputs.reshape(len(ends), len(t), h).transpose(0, 2, 1)
+        return self._encoding.forecasts(z, values[:, t], ends, scale[sid][:, None, :], level[sid][:, None, :])
+
+    def _statistics(self, panel):
+        """Spread and mean of each target of each series, ``(n_series, n_targets)`` each."""
         t = self._target_positions
-        if self.baseline != "seasonal_naive":
-            return np.broadcast_to(self._target_mean, (len(ends), self.horizon, len(t)))
+        y = panel.values[:, t]
+        starts, lengths = panel.offsets[:-1], panel.lengths
+        level = np.add.reduceat(y, starts, axis=0) / lengths[:, None]
+        # The mean absolute seasonal difference of every series at once; the
+        # few series where it is undefined or zero take spread()'s fallbacks.
         m = self.seasonal_period_
-        k = np.arange(1, self.horizon + 1)
-        source = ends[:, None] + k - m * ((k - 1) // m + 1)  # last observed value of the same season
-        return values[source][:, :, t]
+        scale = np.zeros_like(level)
+        if m < len(y):
+            changes = np.abs(y[m:] - y[:-m])
+            within = np.repeat(np.arange(panel.n_series), lengths)
+            valid = within[m:] == within[:-m]
+            sums = np.stack(
+                [np.bincount(within[m:][valid], changes[valid, j], panel.n_series) for j in range(len(t))], axis=1
+            )
+            counts = np.maximum(lengths - m, 0)[:, None]
+            scale = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
+        for i in np.flatnonzero((lengths <= m) | (scale <= 1e-12).any(axis=1)):
+            rows = y[starts[i] : starts[i] + lengths[i]]
+            scale[i] = [spread(rows[:, j], m) for j in range(len(t))]
+        return scale, level
 
-    def _encode_targets(self, values, ends):
-        future = values[ends[:, None] + np.arange(1, self.horizon + 1)][:, :, self._target_positions]
-        z = (future - self._reference(values, ends)) / self.scale_
-        z = z.transpose(0, 2, 1).reshape(len(ends), -1)  # target by target, each over the horizon
-        return z[:, 0] if z.shape[1] == 1 else z
+    # -- fit -------------------------------------------------------------------------
 
-    def _forecast_from(self, values):
-        """Forecast ``(horizon, n_targets)`` from the end of ``values``."""
-        end = np.array([len(values) - 1])
-        X = self._windows(values, end)
-        outputs = np.mean([np.asarray(est.predict(X), dtype=np.float64).reshape(1, -1) for est in self.estimators_], 0)
-        z = outputs.reshape(len(self._target_positions), self.horizon).T
-        return self._reference(values, end)[0] + z * self.scale_
+    def _seasonal_period(self, panel):
+        t = self._target_positions
+        freq = panel.time.freq if panel.time.kind in ("datetime", "period") else None
+        if panel.n_series == 1:
+            return resolve_seasonal_period(self.seasonal_period, panel.values[:, t], freq)
+        if self.seasonal_period != "auto":
+            return int(self.seasonal_period)
+        sample = np.unique(np.linspace(0, panel.n_series - 1, min(panel.n_series, _SEASON_SAMPLE)).round())
+        votes = Counter(
+            resolve_seasonal_period("auto", panel.values[panel.offsets[i] : panel.offsets[i + 1], t], freq)
+            for i in sample.astype(int)
+        )
+        return votes.most_common(1)[0][0]
 
-    # -- public API --------------------------------------------------------------------
+    def _too_short(self, panel, needed, what, first_end):
+        """Series with fewer than ``needed`` rows: raise, or (``short_series="drop"``) warn and return the rest."""
+        short = np.flatnonzero(panel.lengths < needed)
+        if not len(short):
+            return panel
+        m, lag = self.seasonal_period_, self._encoding.lookback
+        parts = f"window_size={self.window_size_}"
+        if lag == 1:
+            parts += " plus 1 (the window's differences look one row back)"
+        elif lag:
+            parts += f" plus seasonal_period={m} (the window's seasonal differences look one season back)"
+        if what == "data":
+            parts += f" plus horizon={self.horizon}"
+        remedy = "Use a smaller window_size" + (" or horizon" if what == "data" else "")
+        remedy += (", a smaller seasonal_period" if m > 1 else "") + ", or more data"
+        if panel.keys is None:
+            raise ValueError(
+                f"The series is too short: it has {panel.lengths[0]} rows, and {parts} need at least {needed}. "
+                f"{remedy}."
+            )
+        described = ", ".join(f"{panel.keys[i]!r} ({panel.lengths[i]} rows)" for i in short[:5])
+        described += ", ..." if len(short) > 5 else ""
+        message = (
+            f"{len(short)} of the {panel.n_series} series of {what} are too short: [{described}]; {parts} need "
+            f"at least {needed} rows per series."
+        )
+        if self.short_series == "raise" or len(short) == panel.n_series:
+            extra = "" if len(short) == panel.n_series else ", or short_series='drop' to leave them out"
+            raise ValueError(f"{message} {remedy}{extra}.")
+        warnings.warn(f"{message} They are left out (short_series='drop').", UserWarning, stacklevel=3)
+        return panel.subset(np.setdiff1d(np.arange(panel.n_series), short))
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, data, y=None):
@@ -389,9 +575,11 @@ class Forecaster(BaseEstimator):
         data : Series, DataFrame or array-like of shape (n_samples,) or \
                 (n_samples, n_columns)
             Rows in time order, with a ``DatetimeIndex`` (whose frequency is
-            set or can be inferred), a ``PeriodIndex`` or an integer index.
-            ``target`` selects the columns to forecast; the others are past
-            covariates.
+            set or can be inferred), a ``PeriodIndex`` or an integer index;
+            or a panel: a 2-level ``MultiIndex`` ``(series, time)``, each
+            series with such time labels (rows in any order of series, each
+            series in time order). ``target`` selects the columns to
+            forecast; the others are covariates.
         y : None
             Ignored; present for API consistency (the targets are columns of
             ``data``).
@@ -400,81 +588,283 @@ class Forecaster(BaseEstimator):
         -------
         self : object
             The fitted forecaster.
+
+        Raises
+        ------
+        ValueError
+            For missing values, an index without a usable frequency, with
+            gaps, duplicates or out of order (naming the series of a panel),
+            or a series too short for one training window.
         """
-        values, index = self._check_data(data, reset=True, what="data")
-        self._index = index
-        n_rows = len(values)
+        panel = self._read(data, what="data", reset=True)
+        self._target_positions, self._past_positions, self._future_positions = self._columns_roles(panel)
         t = self._target_positions
         self.target_names_ = [self._columns[i] for i in t] if self._columns is not None else list(t)
-        self._covariate_positions = [i for i in range(values.shape[1]) if i not in t]
+        self._time = panel.time
+        self._names = panel.names
 
-        freq = index.freq if index.kind in ("datetime", "period") else None
-        self.seasonal_period_ = resolve_seasonal_period(self.seasonal_period, values[:, t], freq)
-        self.window_size_ = self._resolve_window_size(n_rows, self.seasonal_period_)
-        m = self.seasonal_period_
-        # rows before the first window's end: the window, and for the seasonal
-        # differences one season more
-        lag = m if self.baseline == "seasonal_naive" else 0
-        first_end = self.window_size_ + lag - 1
-        needed = first_end + 1 + self.horizon
-        if n_rows < needed:
-            parts = f"window_size={self.window_size_}"
-            if lag == 1:
-                parts += " plus 1 (the window's differences look one row back)"
-            elif lag:
-                parts += f" plus seasonal_period={m} (the window's seasonal differences look one season back)"
-            raise ValueError(
-                f"The series is too short: it has {n_rows} rows, and {parts} plus horizon={self.horizon} "
-                f"need at least {needed}. Use a smaller window_size or horizon"
-                + (", a smaller seasonal_period" if m > 1 else "")
-                + ", or more data."
-            )
+        self.seasonal_period_ = self._seasonal_period(panel)
+        self._encoding = make_encoding(self.baseline, self.seasonal_period_)
+        self.window_size_, preferred = self._resolve_window_size(panel.lengths, self.seasonal_period_)
+        # rows before the first window's end: the window, and what the
+        # encoding looks back before it
+        first_end = self.window_size_ + self._encoding.lookback - 1
+        panel = self._too_short(panel, first_end + 1 + self.horizon, "data", first_end)
 
-        self.scale_ = np.array([_spread(values[:, j], m) for j in t])
-        self._target_mean = values[:, t].mean(axis=0)
-        c = self._covariate_positions
-        self._covariate_mean = values[:, c].mean(axis=0)
-        std = values[:, c].std(axis=0)
-        self._covariate_scale = np.where(std > 1e-12, std, 1.0)
+        self._scale, self._level = self._statistics(panel)
+        covariates = self._past_positions + self._future_positions
+        self._covariate_mean = np.zeros(panel.values.shape[1])
+        self._covariate_scale = np.ones(panel.values.shape[1])
+        if covariates:
+            self._covariate_mean[covariates] = panel.values[:, covariates].mean(axis=0)
+            std = panel.values[:, covariates].std(axis=0)
+            self._covariate_scale[covariates] = np.where(std > 1e-12, std, 1.0)
 
-        ends = np.arange(first_end, n_rows - self.horizon)
+        # the windows of every series, in time order of their last rows, so
+        # that early stopping validates on the most recent ones
+        per_series = panel.lengths - first_end - self.horizon
+        sid = np.repeat(np.arange(panel.n_series), per_series)
+        starts = np.repeat(np.cumsum(per_series) - per_series, per_series)
+        ends = panel.offsets[:-1][sid] + first_end + np.arange(len(sid)) - starts
+        if panel.n_series > 1:
+            order = np.argsort(panel.time.ordinals(panel.labels[ends])[0], kind="stable")
+            ends, sid = ends[order], sid[order]
         self.n_windows_ = len(ends)
-        estimator = default_estimator() if self.estimator is None else self.estimator
+
+        estimator = default_estimator(self.n_windows_) if self.estimator is None else self.estimator
         if self.estimator is None and self.n_windows_ < 5:
             estimator.set_params(early_stopping=False, max_iter=30)
         self._three_d = get_tags(estimator).input_tags.three_d_array
-        X = self._windows(values, ends)
-        Y = self._encode_targets(values, ends)
+        X = self._inputs(panel.values, ends, sid, self._scale, self._level)
+        Y = self._targets(panel.values, ends, sid, self._scale, self._level)
 
-        seeded = "random_state" in estimator.get_params(deep=False)
-        source = self.random_state
-        if source is None and seeded:
-            source = estimator.get_params(deep=False)["random_state"]
-        rng = check_random_state(source)
         tic = time.perf_counter()
-        self.estimators_ = []
-        self.best_epochs_ = []
-        for _ in range(self.n_estimators if seeded else 1):
-            member = clone(estimator)
-            if seeded:
-                member.set_params(random_state=int(rng.randint(np.iinfo(np.int32).max)))
-            member.fit(X, Y)
-            if self.refit and _early_stopped(member):
-                # The validation windows chose the number of epochs; train again
-                # on every window, so that the most recent ones are learned too.
-                best = int(np.argmin(member.validation_loss_curve_)) + 1
-                self.best_epochs_.append(best)
-                member = clone(member).set_params(early_stopping=False, max_iter=best)
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", ConvergenceWarning)
-                    member.fit(X, Y)
-            self.estimators_.append(member)
+        fixed_epochs = self.estimator is None and self.n_windows_ < 5
+        self._warn_if_little_data(panel, preferred, fixed_epochs)
+        self.estimators_, self.best_epochs_ = fit_ensemble(
+            estimator,
+            X,
+            Y,
+            n_estimators=self.n_estimators,
+            refit=self.refit,
+            random_state=self.random_state,
+            fixed_epochs=fixed_epochs,
+        )
         self.fit_time_ = time.perf_counter() - tic
-        self._history = values[-(first_end + 1) :]
-        self.cutoff_ = index.last
+
+        keep = first_end + 1
+        self._history = np.stack([panel.values[o - keep : o] for o in panel.offsets[1:]])
+        self._keys = panel.keys
+        self._last = panel.last
+        if panel.keys is not None:
+            self.series_ = panel.keys
+        elif hasattr(self, "series_"):
+            del self.series_
+        self.scale_ = self._scale if self._is_panel else self._scale[0]
+        self._set_cutoff()
+        self._fitted_params = self.get_params(deep=True)
         return self
 
-    def predict(self, data=None):
+    def _warn_if_little_data(self, panel, preferred, fixed_epochs):
+        """Say so when the data leave a shortened window or few training windows."""
+        shortened = self.window_size == "auto" and self.window_size_ < preferred
+        if not shortened and self.n_windows_ >= _MIN_AUTO_WINDOWS:
+            return
+        rows = f"{panel.lengths[0]} rows" if panel.n_series == 1 else f"{panel.n_series} series"
+        message = (
+            f"window_size='auto' shortened the window from {preferred} to {self.window_size_} rows: the data "
+            f"({rows}) are short for horizon={self.horizon}"
+            if shortened
+            else f"The data ({rows}) are short for window_size={self.window_size_} and horizon={self.horizon}"
+        )
+        message += f", and give {self.n_windows_} training window(s)"
+        if fixed_epochs:
+            message += " (the default estimator then trains 30 epochs, without early stopping)"
+        message += (
+            ". Forecasts learned from so little data are uncertain: compare them with the seasonal-naive forecast, "
+            "or use more data" + (" (set window_size to choose the window yourself)." if shortened else ".")
+        )
+        warn_at_caller(message)
+
+    def _check_params_unchanged(self):
+        """Raise if a parameter that takes effect only in fit was changed with set_params since."""
+        current = self.get_params(deep=True)
+        changed = [
+            name
+            for name in sorted(set(current) | set(self._fitted_params))
+            if name not in _LIVE_PARAMS
+            and not _same(current.get(name, "<unset>"), self._fitted_params.get(name, "<unset>"))
+        ]
+        if changed:
+            described = ", ".join(
+                f"{name} ({self._fitted_params.get(name, '<unset>')!r} -> {current.get(name, '<unset>')!r})"
+                for name in changed
+            )
+            raise ValueError(
+                f"{type(self).__name__} parameter(s) changed since fit: {described}. They take effect only in "
+                "fit: call fit again, or set them back."
+            )
+
+    def _set_cutoff(self):
+        if self._keys is None:
+            self.cutoff_ = self._last[0]
+            if isinstance(self.cutoff_, np.integer):
+                self.cutoff_ = int(self.cutoff_)
+        else:
+            self.cutoff_ = pd.Series(self._last, index=self._keys, name="cutoff")
+
+    # -- after fit ---------------------------------------------------------------------
+
+    def _known(self, panel, what):
+        """Positions in the fitted series of the series of ``panel``: the panel
+        restricted to known series, and their positions."""
+        if panel.keys is None:
+            return panel, np.array([0])
+        positions = self._keys.get_indexer(panel.keys)
+        unknown = np.flatnonzero(positions < 0)
+        if len(unknown):
+            names = _listed(panel.keys[unknown])
+            message = (
+                f"{what} holds {len(unknown)} series that the forecaster does not forecast (not seen in fit, or "
+                f"left out as too short): {names}"
+            )
+            if self.short_series == "raise":
+                raise ValueError(f"{message}. Leave them out, or fit with short_series='drop' to skip them.")
+            warnings.warn(f"{message}; their rows are skipped (short_series='drop').", UserWarning, stacklevel=3)
+            keep = np.flatnonzero(positions >= 0)
+            panel, positions = panel.subset(keep), positions[keep]
+        return panel, positions
+
+    def _check_follows(self, panel, positions, what):
+        """Raise unless each series of ``panel`` continues its series without gap or overlap."""
+        if self._time.kind == "array":
+            return
+        if panel.keys is None:
+            self._time.check_follows(self._last[0], panel.labels, what)
+            return
+        lasts = self._last[positions]
+        ordinals, _ = self._time.ordinals(lasts.append(pd.Index(panel.first)))
+        n = len(lasts)
+        bad = np.flatnonzero(ordinals[n:] != ordinals[:n] + 1)
+        if len(bad):
+            i = int(bad[0])
+            expected = list(self._time.future(lasts[i], 3))
+            raise ValueError(
+                f"Series {panel.keys[i]!r} of {what} must follow the data seen so far without gap or overlap: "
+                f"its next periods are {expected} ..., but {what} starts it at {panel.first[i]!r}."
+            )
+
+    def _future_rows(self, future, keys, lasts, counts, what="future", context=None):
+        """Values of the future covariates for ``counts[i]`` periods after
+        ``lasts[i]`` of each series: ``(n_series, max(counts), n_future)``
+        (NaN past each series' count)."""
+        f = self._future_positions
+        names = [self._columns[i] for i in f] if self._columns is not None else f
+        n_max = int(max(counts)) if len(counts) else 0
+        block = np.full((len(lasts), n_max, len(f)), np.nan)
+        if n_max == 0:
+            return block
+        if self._time.kind == "array":
+            if future is None:
+                raise ValueError(
+                    f"This forecaster has future_covariates={list(names)}: pass their values for the next {n_max} "
+                    f"periods as {what}, an array of shape ({n_max}, {len(f)})."
+                )
+            rows = np.asarray(future, dtype=np.float64)
+            rows = rows.reshape(len(rows), -1)
+            if rows.shape[1] != len(f) or len(rows) < n_max:
+                raise ValueError(
+                    f"{what} must hold the future covariates {list(names)} for the next {n_max} periods: an "
+                    f"array of shape ({n_max}, {len(f)}); got shape {rows.shape}."
+                )
+            if not np.isfinite(rows[:n_max]).all():
+                raise ValueError(f"{what} has missing or infinite values; fill them.")
+            block[0] = rows[:n_max]
+            return block
+        labels = self._time.future_each(lasts, n_max)
+        wanted = (np.arange(n_max)[None, :] < np.asarray(counts)[:, None]).reshape(-1)
+        if keys is None:
+            expected = labels[wanted]
+        else:
+            expected = pd.MultiIndex.from_arrays([keys.repeat(n_max)[wanted], labels[wanted]])
+        if future is None:
+            raise ValueError(
+                context
+                or f"This forecaster has future_covariates={list(names)}: pass their values for the periods to "
+                f"forecast as {what}, a DataFrame indexed like forecaster.future_index() (the periods "
+                f"{list(expected[:3])}{' ...' if len(expected) > 3 else ''})."
+            )
+        if isinstance(future, pd.Series):
+            future = future.to_frame()
+        if not isinstance(future, pd.DataFrame):
+            raise ValueError(
+                f"{what} must be a DataFrame with the columns {list(names)}, indexed by the periods to forecast; "
+                f"got {type(future).__name__}."
+            )
+        missing = [c for c in names if c not in future.columns]
+        if missing:
+            raise ValueError(f"{what} lacks the future covariate column(s) {missing}; it has {list(future.columns)}.")
+        if isinstance(future.index, pd.MultiIndex) != (keys is not None):
+            kind = "a panel indexed by (series, time)" if keys is not None else "indexed by time"
+            raise ValueError(f"{what} must be {kind}, like the data seen in fit.")
+        if not future.index.is_unique:
+            raise ValueError(f"The index of {what} has duplicated labels; give one row per period (and series).")
+        rows = future.index.get_indexer(expected)
+        if (rows < 0).any():
+            raise ValueError(self._future_gap_message(future, expected, rows, keys, what))
+        taken = future[names].to_numpy(dtype=np.float64)[rows]
+        bad = ~np.isfinite(taken)
+        if bad.any():
+            row, col = np.argwhere(bad)[0]
+            raise ValueError(
+                f"{what} has {int(bad.sum())} missing or infinite value(s) in the periods to forecast, the first "
+                f"in {names[col]!r} at {expected[row]!r}. Future covariates must be known for every period."
+            )
+        block.reshape(-1, len(f))[wanted] = taken
+        return block
+
+    @staticmethod
+    def _future_gap_message(future, expected, rows, keys, what):
+        first_missing = int(np.flatnonzero(rows < 0)[0])
+        label = expected[first_missing]
+        if keys is None:
+            needed, given = expected, future.index
+            where = ""
+        else:
+            key = label[0]
+            needed = expected[expected.get_level_values(0) == key].get_level_values(1)
+            present = future.index.get_level_values(0) == key
+            if not present.any():
+                return f"{what} has no rows for series {key!r}; it needs the periods {list(needed[:3])} ..."
+            given = future.index[present].get_level_values(1)
+            where = f" for series {key!r}"
+        if not needed[:1].isin(given).all():
+            after = given[given > needed[0]]
+            start = f"starts at {after[0]!r}" if len(after) else f"ends at {given[-1]!r}"
+            return (
+                f"{what}{where} is misaligned: it {start}, but the periods to forecast start at "
+                f"{needed[0]!r} ({len(needed)} periods)."
+            )
+        covered = int(needed.isin(given).sum())
+        return (
+            f"{what}{where} is short: it covers {covered} of the {len(needed)} periods to forecast "
+            f"({needed[0]!r} to {needed[-1]!r}); the first missing is {label if keys is None else label[1]!r}."
+        )
+
+    def _append_future(self, windows, future_block):
+        """``windows`` (n_series, keep, n_columns) followed by ``horizon`` rows
+        holding the future covariates (NaN elsewhere): the values to forecast
+        from, flattened, with the end row of each series."""
+        n, keep, n_columns = windows.shape
+        extra = self.horizon if self._future_positions else 0
+        values = np.full((n, keep + extra, n_columns), np.nan)
+        values[:, :keep] = windows
+        if extra:
+            values[:, keep:, self._future_positions] = future_block
+        ends = np.arange(n) * (keep + extra) + keep - 1
+        return values.reshape(-1, n_columns), ends
+
+    def predict(self, data=None, future=None):
         """Forecast the ``horizon`` periods after the last one seen (or after ``data``).
 
         Parameters
@@ -485,7 +875,16 @@ class Forecaster(BaseEstimator):
             ``fit`` to forecast from (at least ``window_size_ +
             seasonal_period_`` of them with the seasonal-naive baseline, else
             ``window_size_``), without changing the forecaster: the forecast
-            follows the end of ``data`` and its index.
+            follows the end of ``data`` and its index. For a panel, recent
+            rows of each series to forecast (series not seen in ``fit`` are
+            forecast too, scaled by their spread in ``data``).
+        future : DataFrame or array-like, default=None
+            With ``future_covariates``: their values for the ``horizon``
+            periods to forecast, indexed like the result (see
+            :meth:`future_index`; for a panel, a ``(series, time)``
+            MultiIndex with every forecast series). Extra columns and rows
+            are ignored. For arrays, an array of shape ``(horizon,
+            n_future_covariates)``.
 
         Returns
         -------
@@ -493,27 +892,94 @@ class Forecaster(BaseEstimator):
             For pandas data, a Series (one target, named like it) or a
             DataFrame (one column per target) indexed by the next ``horizon``
             periods: a ``DatetimeIndex`` with the data's frequency, a
-            ``PeriodIndex`` or a ``RangeIndex``. For arrays, an ndarray of
-            shape ``(horizon,)`` or ``(horizon, n_targets)``.
+            ``PeriodIndex`` or a ``RangeIndex``; for a panel, a MultiIndex
+            ``(series, time)`` with ``horizon`` rows per series. For arrays,
+            an ndarray of shape ``(horizon,)`` or ``(horizon, n_targets)``.
+
+        Raises
+        ------
+        ValueError
+            If ``data`` is not like the data seen in ``fit`` (columns, kind,
+            frequency), too short, or if ``future`` is needed and missing,
+            misaligned, short or has missing values.
         """
         check_is_fitted(self)
+        self._check_params_unchanged()
+        self._check_future_argument(future)
         if data is None:
-            return self._wrap(self._forecast_from(self._history), self._index)
-        values, index = self._check_data(data, reset=False, what="data", follow=False)
-        if len(values) < len(self._history):
-            raise ValueError(
-                f"predict needs at least {len(self._history)} rows of data to forecast from (the window and, "
-                f"with the seasonal-naive baseline, one season before it); got {len(values)}."
-            )
-        return self._wrap(self._forecast_from(values), index)
+            keys, lasts, windows = self._keys, self._last, self._history
+            scale, level = self._scale, self._level
+        else:
+            keys, lasts, windows, scale, level = self._recent(data)
+        block = None
+        if self._future_positions:
+            block = self._future_rows(future, keys, lasts, np.full(len(lasts), self.horizon))
+        values, ends = self._append_future(windows, block)
+        forecasts = self._forecast(values, ends, np.arange(len(ends)), scale, level)
+        return self._wrap(forecasts, keys, lasts)
 
-    def _wrap(self, forecast, index):
-        if index.kind == "array":
-            return forecast[:, 0] if forecast.shape[1] == 1 else forecast
-        future = index.future(len(forecast))
+    def _check_future_argument(self, future):
+        if future is not None and not self._future_positions:
+            raise ValueError(
+                "future is for the values of future_covariates, and this forecaster has none; "
+                "set future_covariates=[...] and fit again, or leave future out."
+            )
+
+    def _recent(self, data):
+        """The last window of each series of ``data``, with their labels and statistics."""
+        panel = self._read(data, what="data", reset=False)
+        keep = self._history.shape[1]
+        if panel.keys is None and panel.lengths[0] < keep:
+            raise ValueError(
+                f"predict needs at least {keep} rows of data to forecast from (the window and, with the "
+                f"seasonal-naive baseline, one season before it); got {panel.lengths[0]}."
+            )
+        panel = self._too_short(panel, keep, "data given to predict", keep - 1)
+        scale, level = self._statistics(panel)
+        if panel.keys is not None:
+            known = self._keys.get_indexer(panel.keys)
+            scale[known >= 0], level[known >= 0] = self._scale[known[known >= 0]], self._level[known[known >= 0]]
+        else:
+            scale, level = self._scale, self._level
+        windows = np.stack([panel.values[o - keep : o] for o in panel.offsets[1:]])
+        return panel.keys, panel.last, windows, scale, level
+
+    def _wrap(self, forecasts, keys, lasts):
+        """The forecasts ``(n_series, horizon, n_targets)`` as pandas objects indexed by the future periods."""
+        h, k = forecasts.shape[1], forecasts.shape[2]
+        if self._time.kind == "array":
+            forecast = forecasts[0]
+            return forecast[:, 0] if k == 1 else forecast
+        index = self._future_labels(keys, lasts, h)
+        values = forecasts.reshape(-1, k)
         if len(self.target_names_) == 1 and (self._is_series or self.target is None or np.ndim(self.target) == 0):
-            return pd.Series(forecast[:, 0], index=future, name=self.target_names_[0])
-        return pd.DataFrame(forecast, index=future, columns=self.target_names_)
+            return pd.Series(values[:, 0], index=index, name=self.target_names_[0])
+        return pd.DataFrame(values, index=index, columns=self.target_names_)
+
+    def _future_labels(self, keys, lasts, n_periods):
+        if keys is None:
+            return self._time.future(lasts[0], n_periods)
+        labels = self._time.future_each(lasts, n_periods)
+        return pd.MultiIndex.from_arrays([keys.repeat(n_periods), labels], names=self._names)
+
+    def future_index(self):
+        """The periods that :meth:`predict` forecasts: the index of its result.
+
+        Use it to build the ``future`` values of known-future covariates,
+        for example ``calendar_features(forecaster.future_index())``.
+
+        Returns
+        -------
+        index : Index or MultiIndex or None
+            The ``horizon`` periods after the last one seen (for a panel, a
+            ``(series, time)`` MultiIndex with ``horizon`` rows per series);
+            None when the forecaster was fitted on arrays.
+        """
+        check_is_fitted(self)
+        self._check_params_unchanged()
+        if self._time.kind == "array":
+            return None
+        return self._future_labels(self._keys, self._last, self.horizon)
 
     def update(self, new_data):
         """Append newly observed rows, without refitting.
@@ -524,22 +990,41 @@ class Forecaster(BaseEstimator):
         ----------
         new_data : Series, DataFrame or array-like
             Rows that directly follow the data seen so far (the next periods
-            of the index), with the columns seen in ``fit``.
+            of the index), with the columns seen in ``fit``. For a panel,
+            rows of any of the series, each continuing its series.
 
         Returns
         -------
         self : object
             The forecaster.
+
+        Raises
+        ------
+        ValueError
+            If ``new_data`` does not continue the data seen (a gap or an
+            overlap), or is not like the data seen in ``fit``.
         """
         check_is_fitted(self)
-        values, _ = self._check_data(new_data, reset=False, what="new_data")
-        keep = len(self._history)
-        self._history = np.concatenate([self._history, values])[-keep:]
-        self._index = self._index.advanced(len(values))
-        self.cutoff_ = self._index.last
+        self._check_params_unchanged()
+        panel = self._read(new_data, what="new_data", reset=False, continuing=True)
+        panel, positions = self._known(panel, "new_data")
+        self._check_follows(panel, positions, "new_data")
+        keep = self._history.shape[1]
+        for i, position in enumerate(positions):
+            rows = panel.values[panel.offsets[i] : panel.offsets[i + 1]]
+            self._history[position] = np.concatenate([self._history[position], rows])[-keep:]
+        if self._time.kind == "array":
+            self._last = self._last + panel.lengths[0]
+        elif panel.keys is None:
+            self._last = panel.last
+        else:
+            last = self._last.to_numpy(copy=True)
+            last[positions] = panel.last.to_numpy()
+            self._last = pd.Index(last, dtype=self._last.dtype, name=self._last.name)
+        self._set_cutoff()
         return self
 
-    def score(self, future_data, y=None):
+    def score(self, future_data, y=None, future=None):
         """Negative mean absolute scaled error (MASE) of the forecasts of ``future_data``.
 
         :meth:`predict` is compared with the target values of
@@ -547,18 +1032,23 @@ class Forecaster(BaseEstimator):
         than ``horizon`` are forecast block by block, each block from the
         actual values before it (as :meth:`update` would), without refitting
         and without changing the forecaster. Errors are divided by
-        ``scale_`` (the in-sample mean absolute seasonal difference) and
-        averaged over periods and targets; the sign is flipped so that higher
-        is better: 0 is perfect, -1 is as good as the seasonal-naive forecast
-        is in sample.
+        ``scale_`` (the in-sample mean absolute seasonal difference, of each
+        series for a panel) and averaged over periods, series and targets;
+        the sign is flipped so that higher is better: 0 is perfect, -1 is as
+        good as the seasonal-naive forecast is in sample.
 
         Parameters
         ----------
         future_data : Series, DataFrame or array-like
             The actual rows after the end of the data seen, with the columns
-            seen in ``fit``.
+            seen in ``fit``; for a panel, rows of any of the series.
         y : None
             Ignored; present for API consistency.
+        future : DataFrame or array-like, default=None
+            With ``future_covariates``, only when the last block of
+            forecasts reaches past ``future_data`` (its length is not a
+            multiple of ``horizon``): the future covariates of the periods
+            after ``future_data``, as for :meth:`predict`.
 
         Returns
         -------
@@ -566,12 +1056,42 @@ class Forecaster(BaseEstimator):
             Negative MASE.
         """
         check_is_fitted(self)
-        values, _ = self._check_data(future_data, reset=False, what="future_data")
-        history = self._history
-        forecasts = []
-        for start in range(0, len(values), self.horizon):
-            forecasts.append(self._forecast_from(history))
-            history = np.concatenate([history, values[start : start + self.horizon]])[-len(self._history) :]
-        forecast = np.concatenate(forecasts)[: len(values)]
-        errors = np.abs(values[:, self._target_positions] - forecast) / self.scale_
-        return -float(errors.mean())
+        self._check_params_unchanged()
+        self._check_future_argument(future)
+        panel = self._read(future_data, what="future_data", reset=False, continuing=True)
+        panel, positions = self._known(panel, "future_data")
+        self._check_follows(panel, positions, "future_data")
+        if not len(positions):
+            raise ValueError("future_data holds no rows of the series this forecaster forecasts; nothing to score.")
+        h, keep = self.horizon, self._history.shape[1]
+        lengths = panel.lengths
+        blocks = -(-lengths // h)
+        # Each series: its kept history, the actual rows, then padding to the
+        # end of the last block (future covariates from `future` there).
+        spans = keep + blocks * h
+        starts = np.r_[0, np.cumsum(spans)[:-1]]
+        values = np.full((int(spans.sum()), panel.values.shape[1]), np.nan)
+        for i, position in enumerate(positions):
+            values[starts[i] : starts[i] + keep] = self._history[position]
+            values[starts[i] + keep : starts[i] + keep + lengths[i]] = panel.values[
+                panel.offsets[i] : panel.offsets[i + 1]
+            ]
+        padding = blocks * h - lengths
+        if self._future_positions and padding.any():
+            context = (
+                f"The last block of forecasts of score looks horizon={h} periods ahead, past the end of "
+                f"future_data, where the future covariates are unknown: pass their values for the "
+                f"{int(padding.max())} period(s) after future_data as future=..., or score a multiple of "
+                f"{h} periods."
+            )
+            block = self._future_rows(future, panel.keys, panel.last, padding, context=context)
+            for i in np.flatnonzero(padding):
+                rows = slice(starts[i] + keep + lengths[i], starts[i] + spans[i])
+                values[rows, self._future_positions] = block[i, : padding[i]]
+        sid = np.repeat(np.arange(len(positions)), blocks)
+        first = np.repeat(np.cumsum(blocks) - blocks, blocks)
+        ends = starts[sid] + keep - 1 + (np.arange(len(sid)) - first) * h
+        forecasts = self._forecast(values, ends, positions[sid], self._scale, self._level)
+        actual = values[ends[:, None] + np.arange(1, h + 1)][:, :, self._target_positions]
+        scaled = np.abs(actual - forecasts) / self._scale[positions[sid]][:, None, :]
+        return -float(np.nanmean(scaled))

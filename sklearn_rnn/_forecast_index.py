@@ -1,123 +1,292 @@
-"""The time index of a forecaster's data: checks, frequency and future periods.
+"""The time index of a forecaster's data: checks, spacing and future periods.
 
 Supported: a ``DatetimeIndex`` with a frequency (set or inferable), a
 ``PeriodIndex``, an integer index with a constant step (``RangeIndex``), and
 plain arrays (no index: row numbers).
+
+Every code fix that an error message here suggests is written between
+backticks and works when pasted (``tests/test_forecast.py`` runs them).
 """
 
+import math
 import warnings
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["TimeIndex", "check_time_index"]
+__all__ = ["TimeIndex", "check_time_index", "guess_frequency"]
+
+
+def _infer_frequency(index):
+    """The frequency of a DatetimeIndex, set or inferred; None if there is none."""
+    if index.freq is not None:
+        return index.freq
+    if len(index) < 3:
+        return None
+    with warnings.catch_warnings():
+        # pandas 3 warns that infer_freq will return an offset; both work here
+        warnings.simplefilter("ignore")
+        inferred = pd.infer_freq(index)
+    return None if inferred is None else pd.tseries.frequencies.to_offset(inferred)
+
+
+def guess_frequency(index):
+    """The most common frequency of short runs of ``index`` (a DatetimeIndex
+    with gaps), as a string, or None: what to suggest for ``asfreq``."""
+    if len(index) < 3:
+        return None
+    starts = np.unique(np.linspace(0, max(len(index) - 4, 0), num=min(50, len(index))).astype(int))
+    votes = Counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for start in starts:
+            try:
+                freq = pd.infer_freq(index[start : start + 4])
+            except (TypeError, ValueError):
+                freq = None
+            if freq is not None:
+                votes[freq] += 1
+    return votes.most_common(1)[0][0] if votes else None
 
 
 @dataclass(frozen=True)
 class TimeIndex:
-    """What a forecaster remembers about the index of the data it has seen.
+    """The spacing of a forecaster's time labels and how to continue them.
 
     ``kind`` is ``"datetime"``, ``"period"``, ``"integer"`` or ``"array"``;
     ``freq`` the pandas frequency (datetime and period), ``step`` the integer
-    step; ``last`` the last label seen (the row count for arrays).
+    step; ``name`` the name of the time index (or level).
     """
 
     kind: str
-    last: object
     freq: object = None
     step: int = 1
     name: object = None
 
-    def future(self, n_periods):
-        """The ``n_periods`` labels that follow ``last`` (None for arrays)."""
-        if self.kind == "datetime":
-            return pd.date_range(start=self.last, periods=n_periods + 1, freq=self.freq, name=self.name)[1:]
+    @property
+    def freqstr(self):
+        """The frequency as pandas writes it for this kind of index ('M' for monthly periods)."""
         if self.kind == "period":
-            return pd.period_range(start=self.last + 1, periods=n_periods, freq=self.freq, name=self.name)
+            return pd.PeriodIndex([], freq=self.freq).freqstr
+        return self.freq.freqstr
+
+    def describe(self):
+        """The spacing in words, for messages."""
+        if self.kind == "datetime":
+            return f"DatetimeIndex with frequency {self.freqstr!r}"
+        if self.kind == "period":
+            return f"PeriodIndex with frequency {self.freqstr!r}"
         if self.kind == "integer":
-            start = self.last + self.step
+            return f"integer index with step {self.step}"
+        return "array (no index)"
+
+    def future(self, last, n_periods):
+        """The ``n_periods`` labels that follow the label ``last`` (None for arrays)."""
+        if self.kind == "datetime":
+            return pd.date_range(start=last, periods=n_periods + 1, freq=self.freq, name=self.name)[1:]
+        if self.kind == "period":
+            return pd.period_range(start=last + 1, periods=n_periods, freq=self.freq, name=self.name)
+        if self.kind == "integer":
+            start = int(last) + self.step
             return pd.RangeIndex(start, start + self.step * n_periods, self.step, name=self.name)
         return None
 
-    def advanced(self, n_rows):
-        """This index after ``n_rows`` more rows."""
-        if self.kind == "array":
-            return TimeIndex("array", self.last + n_rows)
-        last = self.future(n_rows)[-1]
-        return TimeIndex(self.kind, int(last) if self.kind == "integer" else last, self.freq, self.step, self.name)
+    def future_each(self, lasts, n_periods):
+        """The ``n_periods`` labels after each label of ``lasts``, series by
+        series: an Index of ``len(lasts) * n_periods`` labels."""
+        lasts = pd.Index(lasts)
+        n = len(lasts)
+        if n_periods == 0 or n == 0:
+            return lasts[:0].rename(self.name)
+        parts = []
+        for k in range(1, n_periods + 1):
+            if self.kind == "datetime":
+                parts.append(pd.DatetimeIndex(lasts) + self.freq * k)
+            elif self.kind == "period":
+                parts.append(pd.PeriodIndex(lasts) + k)
+            else:
+                parts.append(pd.Index(lasts.to_numpy() + self.step * k))
+        order = (np.arange(n_periods)[None, :] * n + np.arange(n)[:, None]).reshape(-1)
+        return parts[0].append(parts[1:]).take(order).rename(self.name)
 
-    def describe(self):
-        if self.kind == "datetime":
-            return f"DatetimeIndex with frequency {self.freq.freqstr!r}"
+    def ordinals(self, labels):
+        """Period numbers of ``labels`` (consecutive periods differ by 1).
+
+        The origin is arbitrary but the same for all labels of one call.
+        Returns the numbers and a mask of the labels that fall on the
+        index's frequency (the others have no number).
+        """
+        labels = pd.Index(labels)
+        n = len(labels)
+        if n == 0:
+            return np.empty(0, dtype=np.int64), np.ones(0, dtype=bool)
         if self.kind == "period":
-            return f"PeriodIndex with frequency {self.freq.freqstr!r}"
-        return f"integer index with step {self.step}"
+            ticks = labels.asi8 - labels.asi8.min()
+            stride = max(abs(int(getattr(self.freq, "n", 1))), 1)
+        elif self.kind == "datetime" and not isinstance(self.freq, pd.offsets.Tick):
+            # calendar frequencies (days, weeks, months...): positions on a grid
+            grid = pd.date_range(start=labels.min(), end=labels.max(), freq=self.freq)
+            positions = grid.get_indexer(labels)
+            return positions.astype(np.int64), positions >= 0
+        elif self.kind == "datetime":
+            ticks = np.asarray((labels - labels.min()) / pd.Timedelta(self.freq))
+            stride = 1
+            on = np.isclose(ticks, np.round(ticks))
+            return np.round(ticks).astype(np.int64), on
+        else:
+            values = np.asarray(labels, dtype=np.int64)
+            ticks = values - values.min()
+            stride = self.step
+        return ticks // stride, ticks % stride == 0
+
+    def regular(self, labels):
+        """Whether ``labels`` are consecutive periods of this spacing."""
+        ordinals, on = self.ordinals(labels)
+        return bool(on.all()) and bool(np.all(np.diff(ordinals) == 1))
+
+    def check_spacing(self, other, what):
+        """Raise if ``other`` (the spacing of data given after fit) differs."""
+        if other.kind != self.kind:
+            raise ValueError(
+                f"The index of {what} is {_article(other.describe())}, but the forecaster was fitted on data with a "
+                f"{self.describe()}. Pass data of the kind seen in fit."
+            )
+        if self.kind in ("datetime", "period") and other.freq != self.freq:
+            raise ValueError(
+                f"The index of {what} has frequency {other.freqstr!r}, but the forecaster was fitted on "
+                f"frequency {self.freqstr!r}. Forecast data of the frequency it was fitted on, or fit "
+                "a forecaster on this frequency."
+            )
+        if self.kind == "integer" and other.step != self.step:
+            raise ValueError(
+                f"The integer index of {what} has step {other.step}, but the forecaster was fitted on step "
+                f"{self.step}. Pass data with the step seen in fit."
+            )
+
+    def check_follows(self, last, index, what):
+        """Raise unless ``index`` holds the periods that directly follow ``last``."""
+        expected = self.future(last, len(index))
+        if not index.equals(expected):
+            raise ValueError(
+                f"{what} must follow the data seen so far without gap or overlap: the next periods are "
+                f"{list(expected[:3])}{' ...' if len(expected) > 3 else ''} ({self.describe()}), "
+                f"but {what} starts at {index[0]!r} and has index {list(index[:3])}"
+                f"{' ...' if len(index) > 3 else ''}."
+            )
 
 
-def _check_order(index, what):
+def _kind_of(index):
+    if isinstance(index, pd.DatetimeIndex):
+        return "datetime"
+    if isinstance(index, pd.PeriodIndex):
+        return "period"
+    if pd.api.types.is_integer_dtype(index.dtype):
+        return "integer"
+    return None
+
+
+def _article(words):
+    return ("an " if words[0] in "aeiou" else "a ") + words
+
+
+def check_order(index, what, *, code=None, panel=False):
+    """Raise for duplicated or unsorted labels, saying how to fix them."""
+    var = code or what
     if index.has_duplicates:
         duplicated = list(index[index.duplicated()][:3])
+        levels = "[0, 1]" if panel else "0"
         raise ValueError(
             f"The index of {what} has duplicated labels, for example {duplicated}. A forecaster needs one row "
-            "per period: aggregate duplicates first, for example data.groupby(level=0).mean()."
+            f"per period: aggregate duplicates first, for example `{var} = {var}.groupby(level={levels}).mean()`."
         )
     if not index.is_monotonic_increasing:
         raise ValueError(
-            f"The index of {what} is not sorted in time order. Sort it first, for example data.sort_index()."
+            f"The index of {what} is not sorted in time order. Sort it first: `{var} = {var}.sort_index()`."
         )
 
 
-def check_time_index(data, what="data"):
+def check_time_index(data, what="data", *, code=None, expected=None, continuing=False):
     """Validate the index of ``data`` and return its :class:`TimeIndex`.
 
     Raises a ``ValueError`` that says how to fix an unsorted or duplicated
     index, or a ``DatetimeIndex`` whose frequency cannot be determined.
+    ``code`` is the variable name used in the suggested fixes (``what`` by
+    default). With ``expected`` (the spacing seen in fit), the index must
+    have that spacing, or the error names the difference; ``continuing``
+    data (that follow the data seen, checked label by label by
+    :meth:`TimeIndex.check_follows`) need only be of the same kind.
     """
+    var = code or what
     if not isinstance(data, (pd.Series, pd.DataFrame)):
-        return TimeIndex("array", len(data) - 1 if hasattr(data, "__len__") else 0)
+        return TimeIndex("array")
     index = data.index
+    if expected is not None and expected.kind != "array":
+        same_kind = _kind_of(index) == expected.kind and (expected.kind != "period" or index.freq == expected.freq)
+        if same_kind and continuing:
+            if len(index) >= 2 and not expected.regular(index):
+                # name a different spacing; other irregularities are the caller's follow check's
+                try:
+                    found = check_time_index(data, what, code=code)
+                except ValueError:
+                    found = None
+                if found is not None:
+                    expected.check_spacing(found, what)
+            return TimeIndex(expected.kind, expected.freq, expected.step, index.name)
+        if same_kind and len(index) and expected.regular(index):
+            return TimeIndex(expected.kind, expected.freq, expected.step, index.name)
+        found = check_time_index(data, what, code=code)
+        expected.check_spacing(found, what)
+        return found
     if isinstance(index, pd.DatetimeIndex):
-        _check_order(index, what)
-        freq = index.freq
-        if freq is None and len(index) >= 3:
-            with warnings.catch_warnings():
-                # pandas 3 warns that infer_freq will return an offset; both work here
-                warnings.simplefilter("ignore")
-                inferred = pd.infer_freq(index)
-            freq = None if inferred is None else pd.tseries.frequencies.to_offset(inferred)
+        check_order(index, what, code=var)
+        freq = _infer_frequency(index)
         if freq is None:
-            raise ValueError(
-                f"The DatetimeIndex of {what} has no frequency and none can be inferred "
-                + ("(fewer than 3 dates). " if len(index) < 3 else "(the dates are irregular or have gaps). ")
-                + "A forecaster needs regular periods to label its forecasts. Set one, for example "
-                "data = data.asfreq('MS') for monthly data (then fill the gaps it reveals, e.g. with "
-                "data.interpolate()), or data.index.freq = 'D'; or pass data with a RangeIndex."
-            )
-        return TimeIndex("datetime", index[-1], freq, name=index.name)
+            if len(index) < 3:
+                reason = "(fewer than 3 dates). Pass more rows, or set the frequency of the index."
+            else:
+                guess = guess_frequency(index)
+                reason = "(the dates are irregular or have gaps). A forecaster needs one row per period: "
+                if guess is not None:
+                    reason += (
+                        f"set the frequency and fill the gaps it reveals, for example "
+                        f"`{var} = {var}.asfreq({guess!r}).interpolate()`."
+                    )
+                else:
+                    reason += (
+                        f"set the frequency of your data with {var}.asfreq(...) (for example 'D' or 'MS') and "
+                        f"fill the gaps it reveals, or use row numbers: `{var} = {var}.reset_index(drop=True)`."
+                    )
+            raise ValueError(f"The DatetimeIndex of {what} has no frequency and none can be inferred {reason}")
+        return TimeIndex("datetime", freq, name=index.name)
     if isinstance(index, pd.PeriodIndex):
-        _check_order(index, what)
+        check_order(index, what, code=var)
         expected = pd.period_range(start=index[0], periods=len(index), freq=index.freq)
         if not index.equals(expected):
-            missing = expected.difference(index)[:3] if len(expected) else []
+            missing = pd.period_range(index[0], index[-1], freq=index.freq).difference(index)[:3]
             raise ValueError(
                 f"The PeriodIndex of {what} skips periods (for example {list(missing)}). A forecaster needs "
-                "one row per period: reindex, for example data.reindex(pd.period_range(data.index[0], "
-                "data.index[-1], freq=data.index.freq)), and fill the gaps."
+                f"one row per period: reindex and fill the gaps, for example `{var} = {var}.reindex("
+                f"pd.period_range({var}.index[0], {var}.index[-1], freq={var}.index.freq)).interpolate()`."
             )
-        return TimeIndex("period", index[-1], index.freq, name=index.name)
+        return TimeIndex("period", index.freq, name=index.name)
     if pd.api.types.is_integer_dtype(index.dtype):
-        _check_order(index, what)
+        check_order(index, what, code=var)
         steps = np.diff(index.to_numpy())
         step = int(steps[0]) if len(steps) else 1
         if len(steps) and np.any(steps != step):
+            common = math.gcd(*(int(s) for s in np.unique(steps)))
             raise ValueError(
                 f"The integer index of {what} has uneven steps; a forecaster needs one row per period. "
-                "Use a regular index, for example data.reset_index(drop=True)."
+                f"If periods are missing, reindex and fill them: `{var} = {var}.reindex(range({var}.index[0], "
+                f"{var}.index[-1] + 1, {common})).interpolate()`; if the rows are consecutive periods, "
+                f"number them: `{var} = {var}.reset_index(drop=True)`."
             )
-        return TimeIndex("integer", int(index[-1]), step=step, name=index.name)
+        return TimeIndex("integer", step=step, name=index.name)
     raise ValueError(
         f"The index of {what} is a {type(index).__name__} of dtype {index.dtype}; a forecaster needs a "
-        "DatetimeIndex, a PeriodIndex or an integer (Range) index. Convert it, for example "
-        "data.index = pd.to_datetime(data.index), then set a frequency with data.asfreq(...)."
+        f"DatetimeIndex, a PeriodIndex or an integer (Range) index. If the labels are dates, convert them: "
+        f"`{var}.index = pd.to_datetime({var}.index)`; else number the rows: "
+        f"`{var} = {var}.reset_index(drop=True)`."
     )

@@ -1,5 +1,6 @@
 """Forecaster and season detection."""
 
+import re
 import warnings
 
 import numpy as np
@@ -7,7 +8,7 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.dummy import DummyRegressor
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -191,8 +192,7 @@ def test_update_moves_the_forecast_origin_without_refitting():
     forecast = forecaster.predict()
     assert forecast.index[0] == pd.Timestamp("2007-01-01")
     # same model, forecasting from the new end of the data
-    refitted._history = y.to_numpy()[:, None][-len(refitted._history) :]
-    np.testing.assert_allclose(forecast.to_numpy(), refitted._forecast_from(refitted._history)[:, 0])
+    pd.testing.assert_series_equal(forecast, refitted.predict(y))
 
 
 def test_predict_from_given_data_leaves_the_forecaster_unchanged():
@@ -206,7 +206,7 @@ def test_predict_from_given_data_leaves_the_forecaster_unchanged():
     needed = forecaster.window_size_ + forecaster.seasonal_period_
     with pytest.raises(ValueError, match=f"at least {needed} rows"):
         forecaster.predict(y.iloc[: needed - 1])
-    with pytest.raises(ValueError, match="not of the kind"):
+    with pytest.raises(ValueError, match="index of data is an integer index.*fitted on data with a DatetimeIndex"):
         forecaster.predict(y.iloc[:60].reset_index(drop=True))
 
 
@@ -215,8 +215,7 @@ def test_update_with_arrays():
     forecaster = Forecaster(Ridge(), horizon=2).fit(values[:50])
     assert forecaster.update(values[50:]).cutoff_ == 59
     full = Forecaster(Ridge(), horizon=2).fit(values[:50])
-    full._history = values[:, None][-len(full._history) :]
-    np.testing.assert_allclose(forecaster.predict(), full._forecast_from(full._history)[:, 0])
+    np.testing.assert_allclose(forecaster.predict(), full.predict(values))
 
 
 def test_score_is_negative_mase_and_rolls_over_longer_data():
@@ -260,7 +259,8 @@ def test_ensemble_members_are_seeded_and_reproducible():
 
 def test_default_estimator_is_a_recurrent_regressor_refitted_on_all_windows():
     y = trend_season(50, noise=1.0)
-    forecaster = Forecaster(horizon=2, seasonal_period=12, n_estimators=2, random_state=0).fit(y)
+    with pytest.warns(UserWarning, match="shortened the window from 24 to 17 rows"):
+        forecaster = Forecaster(horizon=2, seasonal_period=12, n_estimators=2, random_state=0).fit(y)
     assert forecaster.window_size_ == 17  # two seasons would leave fewer than 20 windows
     assert forecaster.n_windows_ == 20
     assert len(forecaster.estimators_) == 2 and len(forecaster.best_epochs_) == 2
@@ -286,7 +286,8 @@ def test_refit_false_keeps_the_early_stopped_networks():
 
 def test_default_estimator_without_early_stopping_on_very_few_windows():
     y = trend_season(16)
-    forecaster = Forecaster(horizon=1, window_size=12, n_estimators=1, random_state=0).fit(y)
+    with pytest.warns(UserWarning, match="3 training window.*30 epochs, without early stopping"):
+        forecaster = Forecaster(horizon=1, window_size=12, n_estimators=1, random_state=0).fit(y)
     assert forecaster.seasonal_period_ == 1  # 16 months cannot confirm a season
     assert forecaster.n_windows_ == 3 and not forecaster.estimators_[0].early_stopping
 
@@ -302,6 +303,7 @@ def test_input_is_not_modified():
 # -- errors -----------------------------------------------------------------------------------
 
 
+@pytest.mark.filterwarnings("ignore:.*training window:UserWarning")  # tested in test_short_data_say_so_...
 def test_too_short_series_says_how_long_it_must_be():
     y = trend_season(20)
     with pytest.raises(ValueError, match=r"has 20 rows.*window_size=18 plus 1 .*horizon=4 need at least 23"):
@@ -376,7 +378,7 @@ def test_score_and_update_data_must_follow_the_data_seen():
         forecaster.update(y.iloc[40:50])  # overlaps
     with pytest.raises(ValueError, match="must be pandas"):
         forecaster.score(y.iloc[48:51].to_numpy())
-    with pytest.raises(ValueError, match="new_data must follow"):
+    with pytest.raises(ValueError, match="new_data is an integer index.*fitted on data with a DatetimeIndex"):
         forecaster.update(y.iloc[48:51].reset_index(drop=True))
     assert forecaster.cutoff_ == y.index[47]
 
@@ -403,21 +405,164 @@ def test_nested_params_clone_and_grid_search():
     forecaster.set_params(estimator__hidden_size=4)
     assert clone(forecaster).estimator.hidden_size == 4
     series = load_airline()
-    search = GridSearchCV(
-        forecaster,
-        {"estimator__hidden_size": [4, 8]},
-        cv=TimeSeriesSplit(n_splits=3, test_size=12),
-    ).fit(series)
-    assert set(search.cv_results_["params"][0]) == {"estimator__hidden_size"}
-    assert np.all(search.cv_results_["mean_test_score"] < 0)
-    forecast = search.best_estimator_.predict()
-    assert forecast.index[0] == pd.Timestamp("1961-01-01") and len(forecast) == 12
+    cv = TimeSeriesSplit(n_splits=3, test_size=12)
+    search = GridSearchCV(forecaster, {"estimator__hidden_size": [4, 8]}, cv=cv).fit(series)
+    # every candidate is scored by the forecaster's own score on each fold's
+    # next 12 months, fitted with the candidate's nested parameter
+    for candidate, params in enumerate(search.cv_results_["params"]):
+        for fold, (train, test) in enumerate(cv.split(series)):
+            fitted = clone(forecaster).set_params(**params).fit(series.iloc[train])
+            assert fitted.estimators_[0].hidden_size == params["estimator__hidden_size"]
+            assert search.cv_results_[f"split{fold}_test_score"][candidate] == pytest.approx(
+                fitted.score(series.iloc[test])
+            )
+    assert search.best_index_ == int(np.argmax(search.cv_results_["mean_test_score"]))
+    # the best candidate is refitted on the whole series
+    best = clone(forecaster).set_params(**search.best_params_).fit(series)
+    pd.testing.assert_series_equal(search.best_estimator_.predict(), best.predict())
+    assert search.best_estimator_.predict().index[0] == pd.Timestamp("1961-01-01")
 
 
 def test_cross_val_score_with_time_series_split():
     y = trend_season(96, noise=1.0)
-    scores = cross_val_score(Forecaster(Ridge(), horizon=6), y, cv=TimeSeriesSplit(n_splits=3, test_size=6))
-    assert scores.shape == (3,) and np.all(scores <= 0)
+    cv = TimeSeriesSplit(n_splits=3, test_size=6)
+    scores = cross_val_score(Forecaster(Ridge(), horizon=6), y, cv=cv)
+    expected = [Forecaster(Ridge(), horizon=6).fit(y.iloc[tr]).score(y.iloc[te]) for tr, te in cv.split(y)]
+    np.testing.assert_allclose(scores, expected)
+    assert len(set(np.round(scores, 10))) == 3  # three different folds
+
+
+# -- data and parameters after fit ----------------------------------------------------------
+
+
+def run_fix(message, data, name="data"):
+    """Execute the code that an error message suggests (between backticks) on ``data``."""
+    snippets = re.findall(r"`([^`]+)`", message)
+    assert snippets, f"no code suggested in: {message}"
+    namespace = {"pd": pd, "np": np, name: data.copy()}
+    exec(snippets[0], namespace)
+    return namespace[name]
+
+
+def test_parameters_changed_after_fit_raise_naming_them():
+    y = trend_season(72)
+    forecaster = Forecaster(Ridge(alpha=1.0), horizon=3).fit(y.iloc[:60])
+    forecaster.set_params(horizon=6, estimator__alpha=2.0)
+    for call in (
+        forecaster.predict,
+        forecaster.future_index,
+        lambda: forecaster.update(y.iloc[60:61]),
+        lambda: forecaster.score(y.iloc[60:63]),
+    ):
+        with pytest.raises(ValueError, match=r"changed since fit: estimator__alpha \(1.0 -> 2.0\), horizon \(3 -> 6\)"):
+            call()
+    forecaster.set_params(horizon=3, estimator__alpha=1.0)  # set back: usable again
+    assert len(forecaster.predict()) == 3
+    forecaster.set_params(estimator=LinearRegression())
+    with pytest.raises(ValueError, match=r"estimator \(Ridge\(\) -> LinearRegression\(\)\)"):
+        forecaster.predict()
+    assert len(forecaster.fit(y).predict()) == 3  # a new fit takes the new settings
+    assert isinstance(forecaster.estimators_[0], LinearRegression)
+
+
+def test_short_series_takes_effect_after_fit():
+    index = pd.MultiIndex.from_product([["a", "b"], pd.RangeIndex(40)])
+    panel = pd.Series(np.tile(trend_season(40).to_numpy(), 2), index=index, name="y")
+    forecaster = Forecaster(Ridge(), window_size=5, horizon=2, seasonal_period=1).fit(panel)
+    unknown = pd.Series([1.0], index=pd.MultiIndex.from_tuples([("z", 40)]), name="y")
+    with pytest.raises(ValueError, match="'z'"):
+        forecaster.update(unknown)
+    forecaster.set_params(short_series="drop")
+    with pytest.warns(UserWarning, match="'z'.*skipped"):
+        forecaster.update(unknown)
+
+
+def test_data_after_fit_must_have_the_frequency_seen_in_fit():
+    daily = pd.Series(np.sin(np.arange(90) / 3), index=pd.date_range("2024-01-01", periods=90, freq="D"))
+    forecaster = Forecaster(Ridge(), window_size=10, horizon=2, seasonal_period=1).fit(daily)
+    monthly = pd.Series(np.sin(np.arange(30) / 3), index=pd.date_range("2020-01-01", periods=30, freq="MS"))
+    with pytest.raises(ValueError, match=r"frequency 'MS', but the forecaster was fitted on frequency 'D'"):
+        forecaster.predict(monthly)
+    weekly_after = pd.Series(1.0, index=pd.date_range(daily.index[-1], periods=4, freq="W-SUN")[1:])
+    with pytest.raises(ValueError, match=r"frequency 'W-SUN', but the forecaster was fitted on frequency 'D'"):
+        forecaster.update(weekly_after)
+
+    stepped = pd.Series(np.sin(np.arange(60) / 3))  # RangeIndex, step 1
+    forecaster = Forecaster(Ridge(), window_size=10, horizon=2, seasonal_period=1).fit(stepped)
+    two = pd.Series(np.sin(np.arange(30) / 3), index=pd.RangeIndex(0, 60, 2))
+    with pytest.raises(ValueError, match=r"has step 2, but the forecaster was fitted on step 1"):
+        forecaster.predict(two)
+    with pytest.raises(ValueError, match=r"has step 2, but the forecaster was fitted on step 1"):
+        forecaster.update(pd.Series([1.0, 2.0, 3.0], index=pd.RangeIndex(60, 66, 2)))
+
+    quarters = pd.Series(np.arange(40.0), index=pd.period_range("2000Q1", periods=40, freq="Q"))
+    forecaster = Forecaster(Ridge(), window_size=6, horizon=2, seasonal_period=1).fit(quarters)
+    with pytest.raises(ValueError, match=r"frequency 'M', but the forecaster was fitted on frequency 'Q-DEC'"):
+        forecaster.predict(pd.Series(np.arange(20.0), index=pd.period_range("2000-01", periods=20, freq="M")))
+
+    panel = pd.concat({"a": daily, "b": daily * 2}, names=["id", "day"])
+    forecaster = Forecaster(Ridge(), window_size=10, horizon=2, seasonal_period=1).fit(panel)
+    with pytest.raises(ValueError, match=r"frequency 'MS', but the forecaster was fitted on frequency 'D'"):
+        forecaster.predict(pd.concat({"a": monthly, "b": monthly}, names=["id", "day"]))
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["datetime gap", "period gap", "integer gap", "duplicates", "unsorted", "text dates", "missing value"],
+)
+def test_every_suggested_fix_works_when_pasted(case):
+    y = trend_season(48)
+    if case == "datetime gap":
+        data = y.drop(index=y.index[[10, 11, 30]])
+    elif case == "period gap":
+        data = y.set_axis(y.index.to_period("M")).drop(index=pd.Period("2001-05", "M"))
+    elif case == "integer gap":
+        data = y.set_axis(pd.RangeIndex(0, 96, 2)).drop(index=[20, 22])
+    elif case == "duplicates":
+        data = pd.concat([y, y.iloc[[5]]]).sort_index()
+    elif case == "unsorted":
+        data = y.iloc[np.r_[0:20, 30:48, 20:30]]
+    elif case == "text dates":
+        data = y.set_axis(y.index.strftime("%Y-%m-%d"))
+    else:
+        data = y.copy()
+        data.iloc[7] = np.nan
+    forecaster = Forecaster(Ridge(), window_size=6, horizon=2, seasonal_period=1)
+    with pytest.raises(ValueError) as error:
+        forecaster.fit(data)
+    assert "data.index.freq =" not in str(error.value)
+    fixed = run_fix(str(error.value), data)
+    assert len(forecaster.fit(fixed).predict()) == 2
+
+
+def test_convergence_is_reported_once_at_the_callers_line():
+    y = trend_season(60, noise=1.0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Forecaster(tiny_lstm(max_iter=2), horizon=2, n_estimators=3, random_state=0).fit(y)
+    convergence = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert len(convergence) == 1
+    assert "3 of the 3 fitted copies of LSTMRegressor did not converge within max_iter=2" in str(convergence[0].message)
+    assert convergence[0].filename == __file__
+
+
+def test_short_data_say_so_at_the_callers_line():
+    y = trend_season(20)
+    # the default on 20 rows: the window shrinks from 10 to 2 rows and 4 windows remain
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        forecaster = Forecaster(horizon=14, n_estimators=2, random_state=0).fit(y)
+    assert forecaster.window_size_ == 2 and forecaster.n_windows_ == 4
+    (warning,) = caught  # and no convergence warning from the fixed-epoch networks
+    assert warning.filename == __file__
+    assert re.search(
+        r"shortened the window from 10 to 2 rows.*20 rows.*4 training window.*30 epochs", str(warning.message)
+    )
+    with pytest.warns(UserWarning, match=r"short for window_size=3 and horizon=5, and give 1 training window"):
+        Forecaster(Ridge(), window_size=3, horizon=5, seasonal_period=12).fit(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Forecaster(Ridge(), horizon=2).fit(trend_season(96))  # enough data: silent
 
 
 _FORECASTER_REASONS = {

@@ -1,0 +1,127 @@
+"""Calendar covariates from a time index: known in advance, without user code."""
+
+import numpy as np
+import pandas as pd
+from sklearn.utils._param_validation import StrOptions, validate_params
+
+__all__ = ["calendar_features"]
+
+# feature: (smallest value, number of values in a cycle)
+_CYCLES = {
+    "hour": (0, 24),
+    "day_of_week": (0, 7),
+    "day_of_month": (1, 31),
+    "day_of_year": (1, 366),
+    "week_of_year": (1, 53),
+    "month": (1, 12),
+    "quarter": (1, 4),
+}
+_FEATURES = set(_CYCLES) | {"weekend"}
+
+
+def _values(times, feature):
+    if feature == "day_of_month":
+        return np.asarray(times.day)
+    if feature == "week_of_year":
+        if isinstance(times, pd.PeriodIndex):
+            return np.asarray(times.week)
+        return times.isocalendar().week.to_numpy(dtype=np.int64)
+    if feature == "weekend":
+        return (np.asarray(times.day_of_week) >= 5).astype(np.int64)
+    return np.asarray(getattr(times, feature))  # hour, day_of_week, day_of_year, month, quarter
+
+
+@validate_params(
+    {
+        "index": ["array-like", pd.Index],
+        "features": [list, tuple],
+        "encoding": [StrOptions({"onehot", "cyclic"})],
+    },
+    prefer_skip_nested_validation=True,
+)
+def calendar_features(index, features=("day_of_week", "month"), *, encoding="onehot"):
+    """Calendar columns computed from time labels: day of week, month, ...
+
+    Calendar columns are known for any future period, so they are the
+    simplest known-future covariates: add them to the data and name them in
+    :class:`Forecaster`'s ``future_covariates``, then pass the same columns
+    for the forecast periods to ``predict`` (see the example). No holiday
+    calendar is applied.
+
+    Parameters
+    ----------
+    index : DatetimeIndex, PeriodIndex, MultiIndex, Series or DataFrame
+        The time labels: an index, the last level of a ``(series, time)``
+        MultiIndex (a panel), or the index of a pandas object.
+    features : list of str, default=("day_of_week", "month")
+        Among ``"hour"`` (0-23), ``"day_of_week"`` (0 for Monday to 6),
+        ``"day_of_month"`` (1-31), ``"day_of_year"`` (1-366), ``"week_of_year"``
+        (ISO week, 1-53), ``"month"`` (1-12), ``"quarter"`` (1-4) and
+        ``"weekend"`` (1 on Saturdays and Sundays, else 0). Choose those that
+        vary at your data's frequency: ``("hour", "day_of_week")`` for hourly
+        data, ``("day_of_week", "month")`` for daily, ``("month",)`` for
+        monthly data.
+    encoding : {"onehot", "cyclic"}, default="onehot"
+        ``"onehot"``: one 0/1 column per value of the cycle, named
+        ``"<feature>_<value>"`` (all values of the cycle, whether present or
+        not, so that the columns of past and future periods match).
+        ``"cyclic"``: two columns per feature, ``"<feature>_sin"`` and
+        ``"<feature>_cos"``, the position in the cycle on a circle.
+        ``"weekend"`` is one 0/1 column either way.
+
+    Returns
+    -------
+    features : DataFrame of shape (n_labels, n_columns)
+        Float columns, indexed by ``index`` (the pandas object's index).
+
+    Raises
+    ------
+    ValueError
+        If the labels are not dates or periods, or a feature is unknown.
+
+    See Also
+    --------
+    Forecaster : Its ``future_covariates`` take these columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_rnn import calendar_features
+    >>> days = pd.date_range("2024-01-05", periods=3, freq="D")  # Friday to Sunday
+    >>> calendar_features(days, ["day_of_week"]).iloc[:, 4:]
+                day_of_week_4  day_of_week_5  day_of_week_6
+    2024-01-05            1.0            0.0            0.0
+    2024-01-06            0.0            1.0            0.0
+    2024-01-07            0.0            0.0            1.0
+    >>> calendar_features(days, ["weekend", "month"], encoding="cyclic").round(3)
+                weekend  month_sin  month_cos
+    2024-01-05      0.0        0.0        1.0
+    2024-01-06      1.0        0.0        1.0
+    2024-01-07      1.0        0.0        1.0
+    """
+    if isinstance(index, (pd.Series, pd.DataFrame)):
+        index = index.index
+    index = pd.Index(index) if not isinstance(index, pd.Index) else index
+    times = index.get_level_values(-1) if isinstance(index, pd.MultiIndex) else index
+    if not isinstance(times, (pd.DatetimeIndex, pd.PeriodIndex)):
+        raise ValueError(
+            f"calendar_features needs dates or periods; the labels are a {type(times).__name__} of dtype {times.dtype}."
+        )
+    unknown = [f for f in features if f not in _FEATURES]
+    if unknown:
+        raise ValueError(f"Unknown calendar feature(s) {unknown}; choose among {sorted(_FEATURES)}.")
+    columns = {}
+    for feature in features:
+        values = _values(times, feature)
+        if feature == "weekend":
+            columns[feature] = values.astype(np.float64)
+            continue
+        first, size = _CYCLES[feature]
+        if encoding == "onehot":
+            for value in range(first, first + size):
+                columns[f"{feature}_{value}"] = (values == value).astype(np.float64)
+        else:
+            angle = 2 * np.pi * (values - first) / size
+            columns[f"{feature}_sin"] = np.sin(angle)
+            columns[f"{feature}_cos"] = np.cos(angle)
+    return pd.DataFrame(columns, index=index)

@@ -1,0 +1,131 @@
+"""How a forecaster makes a series learnable: windows and targets relative to a baseline.
+
+A :class:`~sklearn_rnn.Forecaster` never shows its estimator raw levels. Each
+``baseline`` is one encoding object here, which turns the target columns into
+the estimator's input channels and its training targets, and turns the
+estimator's outputs back into forecasts:
+
+* :class:`SeasonalNaiveEncoding` (``baseline="seasonal_naive"``): targets are
+  the deviations from the seasonal-naive forecast; inputs are the window
+  centred on its last value plus the seasonal differences.
+* :class:`LevelEncoding` (``baseline=None``): standardized levels.
+
+Everything is in units of the series' spread (``scale``, one value per
+target, or one per window and target for a panel) and, for the level
+encoding, relative to the series' mean (``level``). Arrays ``y`` hold the
+target columns of a series (or of stacked series) in time order; ``ends`` are
+the row positions of the windows' last rows.
+"""
+
+import numpy as np
+
+__all__ = ["SeasonalNaiveEncoding", "LevelEncoding", "make_encoding", "spread"]
+
+
+def spread(values, lag):
+    """Mean absolute ``lag``-step change of ``values``; falls back to shorter
+    lags, the standard deviation and finally 1 for (near) constant data."""
+    for step in (lag, 1):
+        if len(values) > step:
+            change = float(np.mean(np.abs(values[step:] - values[:-step])))
+            if change > 1e-12:
+                return change
+    std = float(np.std(values))
+    return std if std > 1e-12 else 1.0
+
+
+def _window_rows(y, ends, window_size, shift=0):
+    """Rows ``end - window_size + 1 - shift .. end - shift`` of ``y`` for each end: ``(n, window_size, k)``."""
+    return y[ends[:, None] + np.arange(1 - window_size, 1) - shift]
+
+
+class _BaselineEncoding:
+    """What every encoding shares: targets and forecasts relative to its ``reference``."""
+
+    def targets(self, y, ends, horizon, scale, level):
+        """What the estimator learns: ``(n, horizon, k)`` deviations from the reference, in spreads."""
+        future = y[ends[:, None] + np.arange(1, horizon + 1)]
+        return (future - self.reference(y, ends, horizon, level)) / scale
+
+    def forecasts(self, outputs, y, ends, scale, level):
+        """Forecasts ``(n, horizon, k)`` from the estimator's ``outputs`` ``(n, horizon, k)``."""
+        return self.reference(y, ends, outputs.shape[1], level) + outputs * scale
+
+
+class SeasonalNaiveEncoding(_BaselineEncoding):
+    """Deviations from the seasonal-naive forecast, in units of the series' spread.
+
+    Inputs, per target and window step: the value minus the window's last
+    value, and the seasonal difference (the value minus the value one season
+    earlier). Targets: the next values minus the seasonal-naive forecast
+    (the last observed value of the same season).
+
+    Parameters
+    ----------
+    period : int
+        Season length (1: the naive, last-value forecast).
+    """
+
+    def __init__(self, period):
+        self.period = int(period)
+
+    @property
+    def lookback(self):
+        """Rows needed before a window's first row (the seasonal differences look one season back)."""
+        return self.period
+
+    def n_input_channels(self, n_targets):
+        """Input channels that the target columns become."""
+        return 2 * n_targets
+
+    def inputs(self, y, ends, window_size, scale, level):
+        """The target channels of the windows ending at ``ends``.
+
+        Returns the channel in place of the target columns, ``(n, window_size,
+        k)``, and the extra channels appended after all columns (the seasonal
+        differences), ``(n, window_size, k)``.
+        """
+        rows = _window_rows(y, ends, window_size)
+        lagged = _window_rows(y, ends, window_size, shift=self.period)
+        return (rows - rows[:, -1:]) / scale, (rows - lagged) / scale
+
+    def reference(self, y, ends, horizon, level):
+        """The seasonal-naive forecast from each end, ``(n, horizon, k)``."""
+        m = self.period
+        k = np.arange(1, horizon + 1)
+        source = ends[:, None] + k - m * ((k - 1) // m + 1)  # last observed value of the same season
+        return y[source]
+
+
+class LevelEncoding(_BaselineEncoding):
+    """Standardized levels: values minus the series' mean, in units of its spread.
+
+    Fails on trending series (the future leaves the range of levels seen);
+    there for comparison.
+    """
+
+    @property
+    def lookback(self):
+        """No rows are needed before a window."""
+        return 0
+
+    def n_input_channels(self, n_targets):
+        """Input channels that the target columns become."""
+        return n_targets
+
+    def inputs(self, y, ends, window_size, scale, level):
+        """The standardized target channels and no extra channel (None)."""
+        return (_window_rows(y, ends, window_size) - level) / scale, None
+
+    def reference(self, y, ends, horizon, level):
+        """The series' mean, ``(n, horizon, k)``."""
+        return np.broadcast_to(level, (len(ends), horizon, y.shape[1]))
+
+
+def make_encoding(baseline, period):
+    """The encoding of a ``baseline`` (``"seasonal_naive"`` or None) for a season of ``period``."""
+    if baseline == "seasonal_naive":
+        return SeasonalNaiveEncoding(period)
+    if baseline is None:
+        return LevelEncoding()
+    raise ValueError(f"Unknown baseline {baseline!r}.")

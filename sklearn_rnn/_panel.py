@@ -1,0 +1,306 @@
+"""Panels: many time series stacked in one table, indexed by ``(series, time)``.
+
+A panel is the pandas form of the long ``unique_id, ds, y`` layout:
+``df.set_index(["unique_id", "ds"])``, a DataFrame (or Series) whose index is
+a 2-level ``MultiIndex``. :func:`read_panel` validates such data (or a single
+series) and returns a :class:`Panel`: the values grouped series by series in
+time order, with each series' first and last labels, so that a forecaster
+can treat one series and ten thousand alike (a single series is a panel of
+one whose ``keys`` are None).
+
+Each series gets the index checks of a single series (one frequency, no gap,
+no duplicate, time order), with errors naming the series. Every code fix an
+error message suggests is written between backticks and works when pasted.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+
+from ._forecast_index import TimeIndex, _infer_frequency, check_order, check_time_index, guess_frequency
+from ._windowing import check_table
+
+__all__ = ["Panel", "read_panel", "is_panel"]
+
+
+def is_panel(data):
+    """Whether ``data`` is a pandas object indexed by a MultiIndex."""
+    return isinstance(data, (pd.Series, pd.DataFrame)) and isinstance(data.index, pd.MultiIndex)
+
+
+@dataclass
+class Panel:
+    """Series stacked in one array, grouped series by series in time order.
+
+    Attributes
+    ----------
+    values : ndarray of shape (n_rows, n_columns), float64
+        A copy of the data, rows of series ``i`` in ``offsets[i]:offsets[i + 1]``.
+    offsets : ndarray of shape (n_series + 1,)
+    keys : Index or None
+        Series labels (sorted); None for a single series.
+    time : TimeIndex
+        The spacing of the time labels.
+    first, last : Index or ndarray of shape (n_series,)
+        First and last time label of each series (row numbers for arrays).
+    labels : Index or None
+        The time label of every row of ``values`` (None for arrays).
+    columns : list or None
+        Column names (None for arrays).
+    targets : list of int
+        Positions of the target columns.
+    names : list
+        Names of the index levels (series, time), for the outputs.
+    """
+
+    values: np.ndarray
+    offsets: np.ndarray
+    keys: object
+    time: TimeIndex
+    first: object
+    last: object
+    labels: object
+    columns: object
+    targets: list
+    names: list
+
+    @property
+    def n_series(self):
+        return len(self.offsets) - 1
+
+    @property
+    def lengths(self):
+        return np.diff(self.offsets)
+
+    def series(self, i):
+        """Series ``i`` in words, for messages."""
+        return "the series" if self.keys is None else f"series {self.keys[i]!r}"
+
+    def subset(self, positions):
+        """The panel of the series at ``positions`` (in that order)."""
+        positions = np.asarray(positions, dtype=np.int64)
+        lengths = self.lengths[positions]
+        rows = [np.arange(self.offsets[i], self.offsets[i + 1]) for i in positions]
+        rows = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
+        return Panel(
+            values=self.values[rows],
+            offsets=np.r_[0, np.cumsum(lengths)].astype(np.int64),
+            keys=None if self.keys is None else self.keys[positions],
+            time=self.time,
+            first=self.first[positions],
+            last=self.last[positions],
+            labels=None if self.labels is None else self.labels[rows],
+            columns=self.columns,
+            targets=self.targets,
+            names=self.names,
+        )
+
+
+def _gap_fix(var, time):
+    """Pasteable code that reindexes every series of a panel onto its periods and fills the gaps."""
+    if time.kind == "datetime":
+        body = f"s.droplevel(0).asfreq({time.freq.freqstr!r}).interpolate()"
+    elif time.kind == "period":
+        body = (
+            f"s.droplevel(0).reindex(pd.period_range(s.index[0][1], s.index[-1][1], "
+            f"freq={time.freqstr!r})).interpolate()"
+        )
+    else:
+        body = f"s.droplevel(0).reindex(range(s.index[0][1], s.index[-1][1] + 1, {time.step})).interpolate()"
+    return f"`{var} = {var}.groupby(level=0, group_keys=True).apply(lambda s: {body})`"
+
+
+def _time_kind(labels, what, var):
+    if isinstance(labels, pd.DatetimeIndex):
+        return "datetime"
+    if isinstance(labels, pd.PeriodIndex):
+        return "period"
+    if pd.api.types.is_integer_dtype(labels.dtype):
+        return "integer"
+    raise ValueError(
+        f"The time level of the index of {what} is a {type(labels).__name__} of dtype {labels.dtype}; a forecaster "
+        "needs dates, periods or integers. If the labels are dates, convert them: "
+        f"`{var}.index = {var}.index.set_levels(pd.to_datetime({var}.index.levels[1]), level=1)`."
+    )
+
+
+def _panel_spacing(labels, offsets, keys, what, var, expected):
+    """The TimeIndex of the time labels of a panel (grouped by series), checked series by series."""
+    kind = _time_kind(labels, what, var)
+    name = labels.name
+    lengths = np.diff(offsets)
+    if expected is not None and expected.kind == kind:
+        time = TimeIndex(kind, expected.freq, expected.step, name)
+    elif kind == "period":
+        time = TimeIndex("period", labels.freq, name=name)
+    else:
+        # the spacing of the longest series, which the others must share
+        longest = int(np.argmax(lengths))
+        own = labels[offsets[longest] : offsets[longest + 1]]
+        if kind == "datetime":
+            own = pd.DatetimeIndex(own)
+            freq = _infer_frequency(own)
+            if freq is None:
+                series = f"series {keys[longest]!r} of {what}"
+                check_order(own, series, code=var, panel=True)
+                guess = guess_frequency(own)
+                fix = (
+                    "fill the gaps of each series, for example "
+                    + _gap_fix(var, TimeIndex("datetime", to_offset(guess)))
+                    if guess is not None
+                    else f"reindex each series on the frequency of your data (for example 'D' or 'MS') with "
+                    f"{var}.groupby(level=0, group_keys=True).apply(lambda s: s.droplevel(0).asfreq(...)) "
+                    "and fill the gaps"
+                )
+                raise ValueError(
+                    f"The dates of {series} have no frequency and none can be inferred (they are irregular or "
+                    f"have gaps). A forecaster needs one row per period in every series: {fix}."
+                )
+            time = TimeIndex("datetime", freq, name=name)
+        else:
+            steps = np.diff(np.asarray(own, dtype=np.int64))
+            positive = steps[steps > 0]
+            time = TimeIndex("integer", step=int(positive.min()) if len(positive) else 1, name=name)
+    try:
+        _check_series_spacing(labels, offsets, keys, time, what, var, expected)
+    except ValueError:
+        if expected is not None:
+            # data after fit: name a different frequency rather than gaps
+            longest = int(np.argmax(lengths))
+            own = pd.Series(0.0, index=labels[offsets[longest] : offsets[longest + 1]])
+            try:
+                found = check_time_index(own, f"series {keys[longest]!r} of {what}")
+            except ValueError:
+                found = None
+            if found is not None:
+                expected.check_spacing(found, f"series {keys[longest]!r} of {what}")
+        raise
+    return time
+
+
+def _check_series_spacing(labels, offsets, keys, time, what, var, expected):
+    """Raise, naming the first series concerned, for labels off the frequency,
+    duplicated, unsorted or with gaps."""
+    ordinals, on = time.ordinals(labels)
+    lengths = np.diff(offsets)
+    sid = np.repeat(np.arange(len(lengths)), lengths)
+    if not on.all():
+        row = int(np.flatnonzero(~on)[0])
+        fitted = " seen in fit" if expected is not None else ""
+        raise ValueError(
+            f"Series {keys[sid[row]]!r} of {what} has the label {labels[row]!r}, which is not a period of the "
+            f"{time.describe()}{fitted}. Every series of a panel must have the same frequency"
+            + (" as the data seen in fit." if expected is not None else ".")
+        )
+    steps = np.diff(ordinals)
+    inside = np.ones(len(steps), dtype=bool)
+    inside[offsets[1:-1] - 1] = False  # steps between two series do not count
+    for bad, problem in (
+        (steps == 0, "duplicated labels"),
+        (steps < 0, "labels out of time order"),
+        (steps > 1, "gaps (missing periods)"),
+    ):
+        bad &= inside
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            key = keys[sid[row]]
+            if problem.startswith("dup"):
+                fix = f"aggregate duplicates first, for example `{var} = {var}.groupby(level=[0, 1]).mean()`"
+            elif problem.startswith("labels out"):
+                fix = f"sort it first: `{var} = {var}.sort_index()`"
+            else:
+                after = time.future(labels[row], 1)[0] if time.kind != "array" else None
+                fix = f"fill them, for example {_gap_fix(var, time)}"
+                problem += f", the first after {labels[row]!r} (expected {after!r} next)"
+            raise ValueError(
+                f"Series {key!r} of {what} has {problem}; a forecaster needs one row per period in every series: {fix}."
+            )
+
+
+def read_panel(data, target, *, what, caller, code=None, time=None, continuing=False):
+    """Validate ``data`` (a panel or a single series) and return a :class:`Panel`.
+
+    Parameters
+    ----------
+    data : Series, DataFrame or array-like
+        A panel (2-level MultiIndex ``(series, time)``), a single series with
+        a time index, or an array.
+    target : str, int, list or None
+        Target column(s), as for :func:`~sklearn_rnn._windowing.check_table`.
+    what : str
+        The argument's name in messages (``"data"``, ``"new_data"``).
+    caller : str
+        Name of the estimator, for messages.
+    code : str, optional
+        Variable name used in the suggested fixes (``what`` by default).
+    time : TimeIndex, optional
+        The spacing seen in fit: the labels are checked against it.
+    continuing : bool, default=False
+        Whether ``data`` continues the data seen (``update``, ``score``): a
+        single series' labels are then left to the caller, which checks them
+        one by one against the periods that follow.
+
+    Returns
+    -------
+    panel : Panel
+    """
+    var = code or what
+    values, columns, targets = check_table(data, target, caller=caller, ensure_all_finite=False)
+    if len(values) == 0:
+        raise ValueError(f"{what} is empty.")
+    bad = ~np.isfinite(values)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        label = data.index[row] if isinstance(data, (pd.Series, pd.DataFrame)) else row
+        name = repr(columns[col]) if columns is not None else f"column {col}"
+        raise ValueError(
+            f"{what} has {int(bad.sum())} missing or infinite value(s), the first in {name} at {label!r}. "
+            f"Fill them before forecasting, for example `{var} = {var}.interpolate()` or "
+            f"`{var} = {var}.ffill()`."
+        )
+    if not is_panel(data):
+        spacing = check_time_index(data, what, code=var, expected=time, continuing=continuing)
+        if spacing.kind == "array":
+            first, last, labels = np.array([0]), np.array([len(values) - 1]), None
+        else:
+            labels = data.index
+            first, last = labels[:1], labels[-1:]
+        names = [None if labels is None else labels.name]
+        return Panel(values, np.array([0, len(values)]), None, spacing, first, last, labels, columns, targets, names)
+    index = data.index
+    if index.nlevels != 2:
+        raise ValueError(
+            f"The index of {what} has {index.nlevels} levels; a panel needs 2: the series and the time, as "
+            "set_index(['unique_id', 'ds']) gives from a long table with those columns."
+        )
+    if index.has_duplicates:
+        key, label = index[index.duplicated()][0]
+        raise ValueError(
+            f"Series {key!r} of {what} has duplicated labels, for example {label!r}; a forecaster needs one row "
+            f"per period in every series: aggregate duplicates first, for example "
+            f"`{var} = {var}.groupby(level=[0, 1]).mean()`."
+        )
+    codes, keys = pd.factorize(index.get_level_values(0), sort=True)
+    if (codes < 0).any():
+        raise ValueError(f"The series level of the index of {what} has missing labels; name every series.")
+    order = np.argsort(codes, kind="stable")
+    lengths = np.bincount(codes, minlength=len(keys))
+    offsets = np.r_[0, np.cumsum(lengths)].astype(np.int64)
+    labels = index.get_level_values(1)[order]
+    spacing = _panel_spacing(labels, offsets, keys, what, var, time)
+    if time is not None:
+        time.check_spacing(spacing, what)
+    return Panel(
+        values=values[order],
+        offsets=offsets,
+        keys=pd.Index(keys, name=index.names[0]),
+        time=spacing,
+        first=labels[offsets[:-1]],
+        last=labels[offsets[1:] - 1],
+        labels=labels,
+        columns=columns,
+        targets=targets,
+        names=list(index.names),
+    )

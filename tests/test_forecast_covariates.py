@@ -1,0 +1,192 @@
+"""Known-future covariates of the Forecaster, and calendar_features."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LinearRegression, Ridge
+
+from sklearn_rnn import Forecaster, LSTMRegressor, calendar_features
+
+
+def promotions(n=120, seed=0, start="2024-01-01", lift=5.0):
+    """Daily sales that jump by ``lift`` on promotion days (known in advance)."""
+    rng = np.random.RandomState(seed)
+    promo = (rng.rand(n) < 0.25).astype(float)
+    sales = 20 + lift * promo + 0.1 * rng.randn(n)
+    return pd.DataFrame({"sales": sales, "promo": promo}, index=pd.date_range(start, periods=n, freq="D"))
+
+
+def fitted(data, **params):
+    settings = {"estimator": LinearRegression(), "window_size": 5, "horizon": 4, "seasonal_period": 1}
+    return Forecaster(**{**settings, "target": "sales", **params}).fit(data)
+
+
+def test_future_covariates_are_seen_over_the_horizon():
+    data = promotions()
+    train, test = data.iloc[:110], data.iloc[110:114]
+    forecaster = fitted(train, future_covariates=["promo"])
+    forecast = forecaster.predict(future=test)
+    pd.testing.assert_index_equal(forecast.index, test.index)
+    np.testing.assert_allclose(forecast.to_numpy(), test["sales"].to_numpy(), atol=0.5)
+    # only past values of the promotions: the forecast cannot know them
+    blind = fitted(train).predict()
+    assert np.abs(blind.to_numpy() - test["sales"].to_numpy()).max() > 1.0
+    # future_index() gives the rows future= needs
+    pd.testing.assert_index_equal(forecaster.future_index(), test.index)
+
+
+def test_window_layout_with_future_covariates():
+    data = promotions().assign(price=np.linspace(1, 2, 120))
+    ridge = fitted(data, future_covariates=["promo"], estimator=Ridge())
+    # (window 5 + horizon 4) steps x (3 columns + 1 seasonal difference + 1 forecast-period flag)
+    assert ridge.estimators_[0].n_features_in_ == 9 * 5
+    lstm = fitted(
+        data,
+        future_covariates=["promo"],
+        estimator=LSTMRegressor(hidden_size=2, max_iter=1, device="cpu"),
+        n_estimators=1,
+    )
+    assert lstm.estimators_[0].n_features_in_ == 5
+    # without a target given, the future covariates are not forecast
+    assert Forecaster(Ridge(), window_size=5, horizon=2, future_covariates=["promo"]).fit(
+        data[["sales", "promo"]]
+    ).target_names_ == ["sales"]
+
+
+def test_future_covariates_on_a_panel():
+    # the same response to promotions at two scales: one model, per-series spreads
+    panel = pd.concat({"p": promotions(seed=1), "q": 10 * promotions(seed=2, start="2024-02-01")}, names=["id", "day"])
+    panel["promo"] = panel["promo"].clip(upper=1.0)
+    keep = panel.groupby(level=0).cumcount(ascending=False) >= 4  # all but the last 4 days of each
+    forecaster = fitted(panel[keep], future_covariates=["promo"])
+    future = panel[~keep]
+    forecast = forecaster.predict(future=future)
+    pd.testing.assert_index_equal(forecast.index, future.index)
+    pd.testing.assert_index_equal(forecaster.future_index(), future.index)
+    errors = np.abs(forecast - future["sales"])
+    assert errors["p"].max() < 0.5 and errors["q"].max() < 5.0  # a tenth of each series' lift
+    assert forecaster.score(future) > -0.5
+
+
+def test_future_errors_name_what_is_wrong():
+    data = promotions()
+    forecaster = fitted(data.iloc[:110], future_covariates=["promo"])
+    future = data.iloc[110:114]
+    with pytest.raises(ValueError, match=r"future_covariates=\['promo'\]: pass their values.*2024-04-20"):
+        forecaster.predict()
+    with pytest.raises(ValueError, match=r"lacks the future covariate column\(s\) \['promo'\]"):
+        forecaster.predict(future=future[["sales"]])
+    with pytest.raises(ValueError, match=r"short: it covers 3 of the 4 periods.*first missing is.*2024-04-23"):
+        forecaster.predict(future=future.iloc[:3])
+    with pytest.raises(ValueError, match=r"misaligned: it starts at .*2024-04-21.*start at .*2024-04-20"):
+        forecaster.predict(future=data.iloc[111:115])
+    holes = future.copy()
+    holes.iloc[2, 1] = np.nan
+    with pytest.raises(ValueError, match=r"1 missing or infinite value.*'promo' at Timestamp\('2024-04-22"):
+        forecaster.predict(future=holes)
+    with pytest.raises(ValueError, match="duplicated"):
+        forecaster.predict(future=pd.concat([future, future]))
+    with pytest.raises(ValueError, match="must be a DataFrame"):
+        forecaster.predict(future=future.to_numpy())
+    with pytest.raises(ValueError, match="this forecaster has none"):
+        fitted(data).predict(future=future)
+    with pytest.raises(ValueError, match="'sales', which is also a target"):
+        fitted(data, future_covariates=["sales"])
+    with pytest.raises(ValueError, match="'holiday', which is not a column"):
+        fitted(data, future_covariates=["holiday"])
+
+
+def test_panel_future_must_cover_every_series():
+    panel = pd.concat({"p": promotions(seed=1), "q": promotions(seed=2)}, names=["id", "day"])
+    forecaster = fitted(panel.groupby(level=0).head(100), future_covariates=["promo"])
+    future = panel.groupby(level=0).nth(list(range(100, 104)))
+    forecaster.predict(future=future)
+    with pytest.raises(ValueError, match="future has no rows for series 'q'"):
+        forecaster.predict(future=future.loc[["p"]])
+    with pytest.raises(ValueError, match="future must be a panel"):
+        forecaster.predict(future=future.loc["p"])
+
+
+def test_score_and_update_with_future_covariates():
+    data = promotions()
+    forecaster = fitted(data.iloc[:100], future_covariates=["promo"])
+    # 8 periods: two blocks of 4, the second forecast after the actual first block
+    blocks = [forecaster.predict(future=data.iloc[100:104])]
+    expected_scale = forecaster.scale_[0]
+    probe = fitted(data.iloc[:100], future_covariates=["promo"])
+    probe.update(data.iloc[100:104])
+    blocks.append(probe.predict(future=data.iloc[104:108]))
+    errors = np.abs(data["sales"].iloc[100:108].to_numpy() - np.concatenate(blocks)) / expected_scale
+    assert forecaster.score(data.iloc[100:108]) == pytest.approx(-errors.mean())
+    # 6 periods: the last block looks 2 periods past the data and needs them
+    with pytest.raises(ValueError, match=r"past the end of future_data.*2 period\(s\) after future_data"):
+        forecaster.score(data.iloc[100:106])
+    six = forecaster.score(data.iloc[100:106], future=data.iloc[106:108])
+    errors6 = np.abs(data["sales"].iloc[100:106].to_numpy() - np.concatenate(blocks)[:6]) / expected_scale
+    assert six == pytest.approx(-errors6.mean())
+
+
+def test_future_covariates_with_arrays():
+    data = promotions()
+    values = data.to_numpy()
+    forecaster = Forecaster(LinearRegression(), window_size=5, horizon=4, seasonal_period=1, target=0)
+    forecaster.set_params(future_covariates=[1]).fit(values[:110])
+    forecast = forecaster.predict(future=values[110:114, 1:])
+    pandas = fitted(data.iloc[:110], future_covariates=["promo"]).predict(future=data.iloc[110:114])
+    np.testing.assert_allclose(forecast, pandas.to_numpy())
+    with pytest.raises(ValueError, match=r"array of shape \(4, 1\); got shape \(2, 1\)"):
+        forecaster.predict(future=values[110:112, 1:])
+
+
+# -- calendar_features -------------------------------------------------------------------------
+
+
+def test_calendar_features_one_hot_and_cyclic():
+    days = pd.date_range("2024-12-30", periods=10, freq="D", name="ds")  # Monday 30 December
+    onehot = calendar_features(days)
+    assert list(onehot.columns) == [f"day_of_week_{d}" for d in range(7)] + [f"month_{m}" for m in range(1, 13)]
+    pd.testing.assert_index_equal(onehot.index, days)
+    assert (onehot.filter(like="day_of_week").sum(axis=1) == 1).all()
+    assert onehot["day_of_week_0"].tolist() == [1, 0, 0, 0, 0, 0, 0, 1, 0, 0]
+    assert onehot["month_12"].tolist() == [1, 1] + [0] * 8 and onehot["month_1"].sum() == 8
+    cyclic = calendar_features(days, ["hour", "weekend", "day_of_year"], encoding="cyclic")
+    assert list(cyclic.columns) == ["hour_sin", "hour_cos", "weekend", "day_of_year_sin", "day_of_year_cos"]
+    assert cyclic["weekend"].tolist() == [0, 0, 0, 0, 0, 1, 1, 0, 0, 0]
+    np.testing.assert_allclose(cyclic["hour_sin"] ** 2 + cyclic["hour_cos"] ** 2, 1.0)
+    np.testing.assert_allclose(cyclic["day_of_year_sin"].iloc[2], np.sin(0.0), atol=1e-12)  # 1 January
+
+
+def test_calendar_features_of_periods_panels_and_frames():
+    months = pd.period_range("2023-11", periods=4, freq="M")
+    frame = calendar_features(months, ["month", "quarter"])
+    assert frame.loc[months[2], "month_1"] == 1 and frame.loc[months[0], "quarter_4"] == 1
+    panel = pd.MultiIndex.from_product([["a", "b"], months], names=["id", "month"])
+    by_panel = calendar_features(panel, ["month"])
+    pd.testing.assert_index_equal(by_panel.index, panel)
+    np.testing.assert_array_equal(by_panel.to_numpy()[:4], by_panel.to_numpy()[4:])
+    data = pd.Series(1.0, index=panel)
+    pd.testing.assert_frame_equal(calendar_features(data, ["month"]), by_panel)
+    weeks = calendar_features(pd.date_range("2020-12-28", periods=2, freq="W-MON"), ["week_of_year", "day_of_month"])
+    assert weeks.loc[:, "week_of_year_53"].tolist() == [1, 0] and weeks["day_of_month_4"].tolist() == [0, 1]
+    with pytest.raises(ValueError, match="needs dates or periods"):
+        calendar_features(pd.RangeIndex(5))
+    with pytest.raises(ValueError, match=r"Unknown calendar feature\(s\) \['weekday'\]"):
+        calendar_features(months, ["weekday"])
+
+
+def test_calendar_features_as_future_covariates():
+    days = pd.date_range("2024-01-01", periods=140, freq="D")
+    weekend = (days.day_of_week >= 5).astype(float)
+    data = pd.DataFrame({"visits": 100 + 40 * weekend + np.random.RandomState(0).randn(140)}, index=days)
+    calendar = calendar_features(days, ["day_of_week"])
+    train = data.iloc[:126].join(calendar)
+    forecaster = Forecaster(
+        LinearRegression(),
+        window_size=7,
+        horizon=14,
+        seasonal_period=1,
+        target="visits",
+        future_covariates=list(calendar.columns),
+    ).fit(train)
+    forecast = forecaster.predict(future=calendar_features(forecaster.future_index(), ["day_of_week"]))
+    np.testing.assert_allclose(forecast.to_numpy(), data["visits"].iloc[126:].to_numpy(), atol=4.0)
