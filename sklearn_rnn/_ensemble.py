@@ -14,7 +14,7 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
-from ._user_warnings import warn_at_caller
+from ._warnings import warn_at_caller
 
 __all__ = ["fit_ensemble", "predict_mean"]
 

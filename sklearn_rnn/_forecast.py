@@ -16,8 +16,8 @@ from ._encoding import make_encoding, spread
 from ._ensemble import fit_ensemble, predict_mean
 from ._panel import is_panel, read_panel
 from ._regressor import LSTMRegressor
-from ._season import resolve_seasonal_period
-from ._user_warnings import warn_at_caller
+from ._season import choose_seasonal_period
+from ._warnings import warn_at_caller
 
 __all__ = ["Forecaster"]
 
@@ -192,8 +192,9 @@ class Forecaster(BaseEstimator):
         data confirm it (a significant autocorrelation one season apart once
         the trend is removed); without a frequency, the season length the
         data support best, if any; else 1 (no season). The confirmation needs
-        more than two seasons of data. For a panel, the season found in
-        most series (of up to 200 series spread over the panel).
+        at least two full seasons of data. For a panel, the season found in
+        most series (of up to 200 series spread over the panel). The fitted
+        ``seasonal_period_reason_`` says why a season was or was not chosen.
 
     baseline : {"seasonal_naive"} or None, default="seasonal_naive"
         What the estimator learns relative to (see above). None feeds it the
@@ -237,6 +238,11 @@ class Forecaster(BaseEstimator):
 
     seasonal_period_ : int
         Season length used (1 when there is none).
+
+    seasonal_period_reason_ : str
+        Why that season length was chosen, in one sentence, e.g. "12 from
+        the monthly frequency (MS), confirmed by an autocorrelation of 0.68
+        at lag 12 (significance bound 0.27)".
 
     window_size_ : int
         Number of past rows each window holds.
@@ -521,18 +527,21 @@ class Forecaster(BaseEstimator):
     # -- fit -------------------------------------------------------------------------
 
     def _seasonal_period(self, panel):
+        """The season length and the sentence that says why it was chosen."""
         t = self._target_positions
         freq = panel.time.freq if panel.time.kind in ("datetime", "period") else None
         if panel.n_series == 1:
-            return resolve_seasonal_period(self.seasonal_period, panel.values[:, t], freq)
+            choice = choose_seasonal_period(self.seasonal_period, panel.values[:, t], freq)
+            return choice.period, choice.reason
         if self.seasonal_period != "auto":
-            return int(self.seasonal_period)
+            return int(self.seasonal_period), f"{int(self.seasonal_period)}: given by seasonal_period"
         sample = np.unique(np.linspace(0, panel.n_series - 1, min(panel.n_series, _SEASON_SAMPLE)).round())
         votes = Counter(
-            resolve_seasonal_period("auto", panel.values[panel.offsets[i] : panel.offsets[i + 1], t], freq)
+            choose_seasonal_period("auto", panel.values[panel.offsets[i] : panel.offsets[i + 1], t], freq).period
             for i in sample.astype(int)
         )
-        return votes.most_common(1)[0][0]
+        period, count = votes.most_common(1)[0]
+        return period, f"{period}: the season found in {count} of {len(sample)} series sampled across the panel"
 
     def _too_short(self, panel, needed, what, first_end):
         """Series with fewer than ``needed`` rows: raise, or (``short_series="drop"``) warn and return the rest."""
@@ -603,7 +612,7 @@ class Forecaster(BaseEstimator):
         self._time = panel.time
         self._names = panel.names
 
-        self.seasonal_period_ = self._seasonal_period(panel)
+        self.seasonal_period_, self.seasonal_period_reason_ = self._seasonal_period(panel)
         self._encoding = make_encoding(self.baseline, self.seasonal_period_)
         self.window_size_, preferred = self._resolve_window_size(panel.lengths, self.seasonal_period_)
         # rows before the first window's end: the window, and what the

@@ -2,10 +2,11 @@
 
 import inspect
 import os
+import warnings
 
 import sklearn.base
 
-__all__ = ["user_stacklevel"]
+__all__ = ["user_stacklevel", "warn_at_caller"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 # scikit-learn's _fit_context wrapper sits between the user's call and fit.
@@ -28,3 +29,9 @@ def user_stacklevel():
         frame = frame.f_back
         level += 1
     return level
+
+
+def warn_at_caller(message, category=UserWarning):
+    """``warnings.warn(message, category)`` attributed to the first calling
+    line outside the package (see :func:`user_stacklevel`)."""
+    warnings.warn(message, category, stacklevel=user_stacklevel())

@@ -11,7 +11,6 @@ from sklearn.dummy import DummyRegressor
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_rnn import Forecaster, LSTMRegressor
 from sklearn_rnn._season import detect_period, is_seasonal, period_from_frequency, resolve_seasonal_period
@@ -52,8 +51,9 @@ def test_seasonality_test_and_detection_on_clear_and_seasonless_data():
         walk = np.cumsum(rng.randn(150))
         assert detect_period(walk) == 1
         assert not is_seasonal(walk, 12)
-    # too short to see more than two seasons: not confirmed
-    assert not is_seasonal(seasonal[:30], 12)
+    # two full seasons confirm a season; one row fewer cannot
+    assert is_seasonal(seasonal[:24], 12)
+    assert not is_seasonal(seasonal[:23], 12)
 
 
 def test_resolve_seasonal_period_prefers_user_then_frequency_then_data():
@@ -565,27 +565,6 @@ def test_short_data_say_so_at_the_callers_line():
         Forecaster(Ridge(), horizon=2).fit(trend_season(96))  # enough data: silent
 
 
-_FORECASTER_REASONS = {
-    "check_methods_sample_order_invariance": "a forecaster's rows are a time series: shuffling them changes the data",
-    "check_methods_subset_invariance": "a forecaster's rows are a time series: a subset is another series",
-    "check_fit1d": "a 1-D array is a univariate series, the most common input of a forecaster",
-    "check_fit2d_predict1d": "a 1-D array is a univariate series, valid input; after a fit on several "
-    "columns it is refused for its column count, not with the check's 'Reshape your data'",
-    "check_fit2d_1sample": "one row is shorter than window_size + horizon: the forecaster explains that it "
-    "needs more rows, with a message scikit-learn's check does not know",
-}
-
-
-@parametrize_with_checks(
-    [Forecaster(Ridge(), window_size=3, horizon=2, seasonal_period=1)],
-    expected_failed_checks=lambda estimator: _FORECASTER_REASONS,
-)
-def test_sklearn_compatible_forecaster(estimator, check):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        check(estimator)
-
-
 # -- end to end on real data ----------------------------------------------------------------
 
 
@@ -608,3 +587,11 @@ def test_default_forecaster_beats_seasonal_naive_on_airline():
 def test_docstring_documents_every_parameter():
     for name in Forecaster().get_params():
         assert f"\n    {name} :" in Forecaster.__doc__, name
+
+
+def test_the_fitted_forecaster_says_why_it_chose_its_season():
+    forecaster = Forecaster(Ridge(), horizon=3).fit(trend_season(48, noise=1.0))
+    assert forecaster.seasonal_period_ == 12
+    assert forecaster.seasonal_period_reason_.startswith("12 from the monthly frequency")
+    given = Forecaster(Ridge(), horizon=3, seasonal_period=4).fit(trend_season(48, noise=1.0))
+    assert given.seasonal_period_reason_ == "4: given by seasonal_period"
