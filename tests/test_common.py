@@ -58,7 +58,8 @@ def _expected_failed_checks(estimator):
     if isinstance(estimator, Forecaster):
         return _FORECASTER_REASONS
     if isinstance(estimator, SlidingWindowTransformer):
-        return dict.fromkeys(["check_methods_sample_order_invariance", "check_methods_subset_invariance"], _WINDOW_REASON)
+        checks = ["check_methods_sample_order_invariance", "check_methods_subset_invariance"]
+        return dict.fromkeys(checks, _WINDOW_REASON)
     # Which sequence estimators cross the check's 1e-7 depends on the trained weights (measured:
     # two classifiers with one optimizer implementation, RNNRegressor with another), so it is
     # declared for all six; test_subset_invariance_up_to_float32_round_off below proves that
