@@ -11,6 +11,10 @@ ORDER = [
     "plot_variable_length_classification.py",
     "plot_grid_search_pipeline.py",
     "plot_forecast_airline.py",
+    "plot_forecast_panel.py",
+    "plot_forecast_panel_tuning.py",
+    "plot_forecast_covariates.py",
+    "plot_forecast_intervals.py",
 ]
 
 
