@@ -635,7 +635,9 @@ def _fork(torch):
 def main(argv=None):
     parser = C.base_parser(__doc__.splitlines()[0], threads=False)
     parser.add_argument("--workloads", default="seed,medium", help="comma-separated: seed, medium, long")
-    parser.add_argument("--cells", default=",".join(C.CELLS), help="comma-separated: rnn, lstm, gru")
+    parser.add_argument(
+        "--cells", default=None, help="comma-separated: rnn, lstm, gru (default: all three; lstm with --quick)"
+    )
     parser.add_argument(
         "--candidates",
         default=",".join(DEFAULT_CANDIDATES),
@@ -681,6 +683,7 @@ def main(argv=None):
     parser.add_argument("--verbose", action="store_true", help="print every timing")
     args = parser.parse_args(argv)
     workloads = C.QUICK_WORKLOADS if args.quick else C.WORKLOADS
+    args.cells = args.cells or ("lstm" if args.quick else ",".join(C.CELLS))
     if args.quick:
         args.seed_rounds = min(args.seed_rounds, 1)
         args.rounds = min(args.rounds, 1)
