@@ -9,15 +9,21 @@ batched forward pass under ``torch.inference_mode()``.
 Two flavours of the reference exist, so that each candidate is compared with
 a loop that does the same arithmetic:
 
-* ``"full"`` does what the estimators do with their defaults: per-feature
-  input standardization inside the network, a head on the concatenated last
+* ``"full"`` does what the estimators do with their defaults: the inputs
+  standardized once, per feature, in float64 before the float32 cast (the
+  network itself does not standardize), a head on the concatenated last
   state, mean and max of the hidden states (``summary="last+mean+max"``),
-  standardized targets, Adam with ``weight_decay=alpha / n_samples`` and
-  gradient-norm clipping at 1.0;
+  standardized targets (float64, then float32), Adam with
+  ``weight_decay=alpha / n_samples`` and gradient-norm clipping at 1.0;
 * ``"plain"`` is the textbook loop: the last hidden state through a linear
   head, Adam, MSE, nothing else. The estimators match it with
   ``summary="last", clip_grad_norm=None, alpha=0, scale_inputs=False,
   scale_target=False``; skorch's and Keras's defaults are compared with it.
+
+Thread counts: ``DEFAULT_THREADS`` is PyTorch's own setting when this module
+was imported (what a user's process has), ``ALL_THREADS`` the CPUs this
+process may run on. The "fastest hand-written loop" of the speed benchmark is
+the faster of the loop at 1 thread and at ``ALL_THREADS``.
 """
 
 import argparse
@@ -27,12 +33,37 @@ import statistics
 import sys
 import time
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 import torch
 from torch import nn
 
+# A script run as ``python benchmarks/x.py`` has benchmarks/ on its path, not
+# the checkout: put the checkout first, so that the benchmarks measure the
+# package next to them rather than another installed copy.
+_CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if os.path.isdir(os.path.join(_CHECKOUT, "sklearn_rnn")) and _CHECKOUT not in sys.path:
+    sys.path.insert(1, _CHECKOUT)
+
+# Keras 3 picks its backend at import: the benchmarks compare it on PyTorch.
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
 CELLS = ("rnn", "lstm", "gru")
+
+# PyTorch's thread setting before any benchmark changes it: the process default.
+DEFAULT_THREADS = torch.get_num_threads()
+
+
+def available_cpus():
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+ALL_THREADS = available_cpus()
 
 # name: (n_samples, n_timesteps, n_features, hidden_size, epochs, batch_size)
 WORKLOADS = {
@@ -80,8 +111,19 @@ def estimator_class(cell):
     return getattr(sklearn_rnn, ESTIMATOR_NAMES[cell])
 
 
-def make_estimator(cell, hidden_size, epochs, batch_size, flavour="full", **extra):
-    """The package's estimator with the fairness settings of the benchmarks."""
+# Sentinels for make_estimator's n_threads.
+PROCESS_THREADS = "same as the process"  # n_threads = torch.get_num_threads() at the call
+ESTIMATOR_DEFAULT = "the estimator's own default"  # n_threads not passed at all
+
+
+def make_estimator(cell, hidden_size, epochs, batch_size, flavour="full", n_threads=PROCESS_THREADS, **extra):
+    """The package's estimator with the fairness settings of the benchmarks.
+
+    ``n_threads``: ``PROCESS_THREADS`` pins the estimator to the process's
+    current torch thread count (the same as every other candidate),
+    ``ESTIMATOR_DEFAULT`` leaves the estimator's own default to decide, any
+    other value (an int, None, "auto") is passed as ``n_threads``.
+    """
     kwargs = {
         "hidden_size": hidden_size,
         "max_iter": epochs,
@@ -95,11 +137,15 @@ def make_estimator(cell, hidden_size, epochs, batch_size, flavour="full", **extr
     if flavour == "plain":
         kwargs.update(PLAIN_SETTINGS)
     cls = estimator_class(cell)
-    if "n_threads" in cls().get_params():
-        # Same intra-op threads as every other candidate (the process setting).
-        kwargs["n_threads"] = torch.get_num_threads()
+    if "n_threads" in cls().get_params() and n_threads is not ESTIMATOR_DEFAULT:
+        kwargs["n_threads"] = torch.get_num_threads() if n_threads is PROCESS_THREADS else n_threads
     kwargs.update(extra)
     return cls(**kwargs)
+
+
+def default_n_threads(cell="lstm"):
+    """The estimator's default ``n_threads`` (for labels), or "n/a"."""
+    return estimator_class(cell)().get_params().get("n_threads", "n/a")
 
 
 def fit_quietly(estimator, X, y):
@@ -117,24 +163,18 @@ class ReferenceNetwork(nn.Module):
     """A hand-written copy of the estimators' network for complete sequences.
 
     Layers are created in the same order as in the package's network, so the
-    same seed gives the same initial weights.
+    same seed gives the same initial weights. Inputs arrive standardized
+    (or raw, for the plain loop): the network does no preprocessing.
     """
 
-    def __init__(self, cell, input_size, hidden_size, summary=("last",), standardize=False):
+    def __init__(self, cell, input_size, hidden_size, summary=("last",)):
         super().__init__()
         rnn = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[cell]
         self.rnn = rnn(input_size=input_size, hidden_size=hidden_size, batch_first=True)
         self.summary = tuple(summary)
         self.head = nn.Linear(hidden_size * len(self.summary), 1)
-        self.standardize = standardize
-        self.register_buffer("input_mean", torch.zeros(input_size))
-        self.register_buffer("input_scale", torch.ones(input_size))
 
     def forward(self, X):
-        if self.standardize:
-            # (X - mean) / scale as one fused multiply-add, as the estimators do.
-            inverse = self.input_scale.reciprocal()
-            X = torch.addcmul(-self.input_mean * inverse, X, inverse)
         output, _ = self.rnn(X)
         if self.summary == ("last",):
             return self.head(output[:, -1])
@@ -149,48 +189,81 @@ class ReferenceNetwork(nn.Module):
         return self.head(torch.cat(parts, dim=1))
 
 
-class ReferenceModel:
-    """The fitted hand-written model: network plus target scaling."""
+def input_statistics(X):
+    """Per-feature mean and standard deviation over all steps, in float64."""
+    flat = X.reshape(-1, X.shape[-1])
+    mean = flat.mean(axis=0, dtype=np.float64)
+    std = flat.std(axis=0, dtype=np.float64)
+    std[std < 1e-12 * np.maximum(1.0, np.abs(mean))] = 1.0
+    return mean, std
 
-    def __init__(self, network, y_mean=0.0, y_scale=1.0):
+
+def standardize_inputs(X, mean, std):
+    """``(X - mean) / std`` in float64, then cast to a float32 array."""
+    return ((np.asarray(X, dtype=np.float64) - mean) / std).astype(np.float32)
+
+
+class ReferenceModel:
+    """The fitted hand-written model: network plus input and target scaling."""
+
+    def __init__(self, network, input_stats=None, y_mean=0.0, y_scale=1.0):
         self.network = network
+        self.input_stats = input_stats
         self.y_mean = y_mean
         self.y_scale = y_scale
         self.final_loss = float("nan")
 
+    def _inputs(self, X):
+        if self.input_stats is None:
+            return X
+        return standardize_inputs(X, *self.input_stats)
+
     def predict(self, X, batch_size=8192):
-        """A hand-written inference pass: batches under ``inference_mode``."""
-        return reference_predict(self.network, X, batch_size) * self.y_scale + self.y_mean
+        """A hand-written inference pass: batches under ``inference_mode``, each
+        standardized on its way in (no float64 copy of the whole input)."""
+        return reference_predict(self.network, X, batch_size, transform=self._inputs) * self.y_scale + self.y_mean
+
+    def predict_one(self, X):
+        """One small input straight through the network (a service's call)."""
+        X_t = torch.from_numpy(np.ascontiguousarray(self._inputs(X), dtype=np.float32))
+        with torch.inference_mode():
+            out = self.network(X_t)
+        return out.numpy().ravel() * self.y_scale + self.y_mean
 
 
 def estimator_seed(random_state=0):
     """The torch seed an estimator with this integer ``random_state`` draws for its fit.
 
     With it, the reference builds the same initial weights and draws the same
-    permutations as the estimator, so both do identical arithmetic (checked:
-    same loss curve, predictions equal to 1e-7).
+    permutations as the estimator, so both do identical arithmetic.
     """
     return int(np.random.RandomState(random_state).randint(np.iinfo(np.int32).max))
 
 
-def reference_fit(X, y, cell, hidden_size, epochs, batch_size, flavour="full", seed=None, lr=LEARNING_RATE):
-    """The hand-written training loop; ``flavour`` is "full" or "plain"."""
+def reference_fit(
+    X, y, cell, hidden_size, epochs, batch_size, flavour="full", seed=None, lr=LEARNING_RATE, step_timer=None
+):
+    """The hand-written training loop; ``flavour`` is "full" or "plain".
+
+    ``step_timer``, when given, is a dict whose ``"step"`` entry accumulates
+    the seconds spent inside the optimizer steps (forward, loss, backward,
+    clipping, Adam).
+    """
     full = flavour == "full"
     torch.manual_seed(estimator_seed(0) if seed is None else seed)
     n_samples, _, n_features = X.shape
-    network = ReferenceNetwork(
-        cell, n_features, hidden_size, summary=("last", "mean", "max") if full else ("last",), standardize=full
-    )
-    y_mean, y_scale = 0.0, 1.0
+    network = ReferenceNetwork(cell, n_features, hidden_size, summary=("last", "mean", "max") if full else ("last",))
+    input_stats, y_mean, y_scale = None, 0.0, 1.0
     if full:
-        flat = X.reshape(-1, n_features)
-        mean, std = flat.mean(axis=0, dtype=np.float64), flat.std(axis=0, dtype=np.float64)
-        std[std < 1e-12] = 1.0
-        network.input_mean.copy_(torch.from_numpy(mean.astype(np.float32)))
-        network.input_scale.copy_(torch.from_numpy(std.astype(np.float32)))
-        y_mean, y_scale = float(y.mean()), float(y.std()) or 1.0
+        input_stats = input_statistics(X)
+        X = standardize_inputs(X, *input_stats)
+        y64 = np.asarray(y, dtype=np.float64)
+        y_mean, y_scale = float(y64.mean()), float(y64.std()) or 1.0
+        y_train = ((y64 - y_mean) / y_scale).astype(np.float32)
+    else:
+        y_train = np.asarray(y, dtype=np.float32)
     X_t = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
-    y_t = torch.from_numpy(((y - y_mean) / y_scale).astype(np.float32).reshape(-1, 1))
+    y_t = torch.from_numpy(np.ascontiguousarray(y_train).reshape(-1, 1))
     optimizer = torch.optim.Adam(network.parameters(), lr=lr, weight_decay=ALPHA / n_samples if full else 0.0)
     criterion = nn.MSELoss()
     network.train()
@@ -198,25 +271,36 @@ def reference_fit(X, y, cell, hidden_size, epochs, batch_size, flavour="full", s
     for _ in range(epochs):
         total = 0.0
         for index in torch.randperm(n_samples).split(batch_size):
+            X_b, y_b = X_t[index], y_t[index]
+            tic = time.perf_counter()
             optimizer.zero_grad(set_to_none=True)
-            loss = criterion(network(X_t[index]), y_t[index])
+            loss = criterion(network(X_b), y_b)
             loss.backward()
             if full:
                 nn.utils.clip_grad_norm_(network.parameters(), CLIP)
             optimizer.step()
+            if step_timer is not None:
+                step_timer["step"] += time.perf_counter() - tic
             total += loss.item() * len(index)
-    model = ReferenceModel(network, y_mean, y_scale)
+    model = ReferenceModel(network, input_stats, y_mean, y_scale)
     model.final_loss = total / n_samples
+    network.eval()
     return model
 
 
-def reference_predict(network, X, batch_size=8192):
-    """Batched forward pass under ``torch.inference_mode()``; a float NumPy array."""
+def reference_predict(network, X, batch_size=8192, transform=None):
+    """Batched forward pass under ``torch.inference_mode()``; a float NumPy array.
+
+    ``transform``, when given, maps each batch of ``X`` to the network's input.
+    """
     network.eval()
-    X_t = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
+    outputs = []
     with torch.inference_mode():
-        out = torch.cat([network(X_t[start : start + batch_size]) for start in range(0, len(X_t), batch_size)])
-    return out.numpy().ravel()
+        for start in range(0, len(X), batch_size):
+            batch = X[start : start + batch_size]
+            batch = batch if transform is None else transform(batch)
+            outputs.append(network(torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32))))
+    return torch.cat(outputs).numpy().ravel()
 
 
 def inference_batch_size(n_timesteps, hidden_size):
@@ -253,7 +337,6 @@ def skorch_regressor(cell, n_features, hidden_size, epochs, batch_size):
 
 
 def keras_available():
-    os.environ.setdefault("KERAS_BACKEND", "torch")
     try:
         import keras
     except Exception:  # noqa: BLE001 - any import failure means "skip Keras"
@@ -299,21 +382,64 @@ def set_threads(n_threads):
     return torch.get_num_threads()
 
 
-def base_parser(description, quick_help="tiny sizes and few rounds, for a smoke run"):
+@contextmanager
+def torch_threads(n_threads):
+    """Run a block with ``n_threads`` torch intra-op threads, then restore."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def flush_denormal_enabled():
+    """Whether torch flushes denormal floats to zero here (1e-30 * 1e-10 is 0)."""
+    tiny = torch.tensor([1e-30], dtype=torch.float32) * torch.tensor([1e-10], dtype=torch.float32)
+    return bool(tiny.item() == 0.0)
+
+
+def time_calls(fn, calls, warmup=3):
+    """Median wall seconds of one call of ``fn`` over ``calls`` calls."""
+    for _ in range(warmup):
+        fn()
+    values = []
+    for _ in range(calls):
+        tic = time.perf_counter()
+        fn()
+        values.append(time.perf_counter() - tic)
+    return statistics.median(values)
+
+
+def base_parser(description, quick_help="tiny sizes and few rounds, for a smoke run", threads=True):
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help=quick_help)
-    parser.add_argument("--threads", type=int, default=2, help="torch intra-op threads for every candidate")
+    if threads:
+        parser.add_argument("--threads", type=int, default=2, help="torch intra-op threads for every candidate")
     return parser
+
+
+def comma_list(text, kind=str):
+    """``"a,b"`` -> ``[kind("a"), kind("b")]`` (empty items dropped)."""
+    return [kind(item) for item in text.split(",") if item.strip()]
 
 
 def machine_line():
     import platform
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    import sklearn_rnn
+
     return (
-        f"# python {platform.python_version()}, torch {torch.__version__}, {os.cpu_count()} CPUs, "
-        f"torch threads {torch.get_num_threads()}, load average {load:.2f}"
+        f"# sklearn_rnn from {os.path.dirname(sklearn_rnn.__file__)}, "
+        f"python {platform.python_version()}, torch {torch.__version__}, {os.cpu_count()} CPUs "
+        f"({ALL_THREADS} available), torch threads {torch.get_num_threads()} (default {DEFAULT_THREADS}), "
+        f"load average {load:.2f}"
     )
+
+
+def load_average():
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
 
 def print_table(header, rows, out=sys.stdout):

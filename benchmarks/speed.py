@@ -1,22 +1,33 @@
-"""Fit and predict time of the estimators against a hand-written PyTorch loop.
+"""Fit and predict time of the estimators' defaults against the fastest hand-written PyTorch loop.
 
-Run ``python benchmarks/speed.py`` (full sizes of issue 4) or add ``--quick``
-for a smoke run. Every candidate runs in this one process, interleaved round
-by round (the order rotates each round), with the same torch thread count,
-data, batch size, epochs, Adam learning rate and shuffling. The table gives
-medians over the rounds and two ratios to the matching hand-written loop:
-the ratio of the medians, the median of the per-round ratios ("paired",
-robust to the load of a shared machine drifting between rounds) and the ratio
-of the fastest rounds ("min": load only ever adds time).
+Run ``python benchmarks/speed.py`` (seed and medium workloads of issue 11,
+idle and loaded) or add ``--quick`` for a smoke run. Every candidate runs in
+this one process, interleaved round by round (the order rotates each round),
+on the same data, batch size, epochs, Adam learning rate and shuffling. Each
+round fits every candidate, predicts the whole data set, and times
+single-sequence predictions (one sequence per call, repeated; median per
+call). Tables give medians over the rounds.
 
-Candidates (``--candidates``):
+Candidates (``--candidates``; N is the number of available CPUs):
 
-* ``ref-full``: hand-written loop doing what the estimators do by default;
-* ``ours``: the package's estimator with its defaults (vs ``ref-full``);
-* ``ref-plain``: textbook loop, last state through a linear head;
-* ``ours-plain``: the estimator set to the same arithmetic (vs ``ref-plain``);
-* ``skorch``: skorch ``NeuralNetRegressor`` with its default data path (vs ``ref-plain``);
-* ``keras``: Keras 3 on the torch backend, when installed (vs ``ref-plain``).
+* ``ours``: the estimator with its defaults, ``n_threads`` included (the
+  estimator's own default decides; PyTorch's process setting is left at its
+  startup value);
+* ``ours@1``, ``ours@N``: the estimator's defaults with ``n_threads`` 1 and N;
+* ``full@1``, ``full@N``: a hand-written loop doing the estimators' default
+  arithmetic, at 1 and N threads;
+* ``plain@1``, ``plain@N``: the textbook loop (last hidden state, linear
+  head, Adam, MSE) at 1 and N threads; the faster of the two is "the fastest
+  loop", the floor of every "/ loop" ratio;
+* ``skorch``: skorch ``NeuralNetRegressor``, default data path;
+* ``keras``: Keras 3 on the torch backend, when installed;
+* ``ours-plain`` (not run by default): the estimator set to the textbook
+  arithmetic.
+
+Conditions (``--conditions idle,loaded``): "loaded" runs the same rounds
+beside ``--load`` busy processes (pure-Python spin loops, see ``_load.py``).
+A candidate other than ``ours`` that falls more than ``--give-up`` times
+behind the fastest loop gets no further rounds.
 
 ``--profile`` instead runs cProfile over one fit and one predict of the
 estimator and of the hand-written loop, for the seed and medium workloads,
@@ -30,137 +41,372 @@ import pstats
 import sys
 import warnings
 
-os.environ.setdefault("KERAS_BACKEND", "torch")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _common as C  # noqa: E402
+import _load  # noqa: E402
 
-ALL_CANDIDATES = ("ref-full", "ours", "ref-plain", "ours-plain", "skorch", "keras")
-DEFAULT_CANDIDATES = ("ref-full", "ours", "ref-plain", "skorch", "keras")
-BASELINE = {"ours": "ref-full", "ours-plain": "ref-plain", "skorch": "ref-plain", "keras": "ref-plain"}
+DEFAULT_CANDIDATES = ("ours", "ours@1", "ours@N", "full@1", "full@N", "plain@1", "plain@N", "skorch", "keras")
+# Issue 11's targets: the defaults over the fastest loop.
+TARGETS = {
+    ("seed", "fit"): 1.20,
+    ("medium", "fit"): 1.10,
+    ("medium", "predict"): 1.10,
+    "latency": 1.5,
+    ("medium", "same"): 1.05,
+}
 
 
-def run_candidate(name, cell, X, y, hidden, epochs, batch):
-    """Fit and predict once; returns (fit Timer, predict Timer, final training loss)."""
+class Candidate:
+    """One contender: what runs (``kind``) and with which thread setting.
+
+    ``threads`` is an int for the candidates pinned to a thread count, and
+    None for those left to their defaults (PyTorch's process setting at its
+    startup value; the estimator's own ``n_threads`` default for ``ours``).
+    """
+
+    def __init__(self, name, kind, threads=None):
+        self.name = name
+        self.kind = kind
+        self.threads = threads
+
+    def threads_label(self):
+        if self.threads is not None:
+            return str(self.threads)
+        if self.kind in ("ours", "ours-plain"):
+            return f"default ({C.default_n_threads()!r})"
+        return f"process ({C.DEFAULT_THREADS})"
+
+
+def make_candidates(names, all_threads):
+    """Candidates by name; ``@N`` becomes ``@<all_threads>``; duplicates dropped."""
+    candidates, seen = [], set()
+    for name in names:
+        base, _, at = name.partition("@")
+        threads = None if not at else (all_threads if at == "N" else int(at))
+        if base not in ("ours", "full", "plain", "skorch", "keras", "ours-plain"):
+            raise SystemExit(f"unknown candidate {name!r}")
+        if base in ("full", "plain") and threads is None:
+            raise SystemExit(f"candidate {name!r}: give a thread count, e.g. {base}@1 or {base}@N")
+        label = base if threads is None else f"{base}@{threads}"
+        if label not in seen:
+            seen.add(label)
+            candidates.append(Candidate(label, base, threads))
+    return candidates
+
+
+def run_candidate(candidate, cell, X, y, hidden, epochs, batch, latency_calls):
+    """Fit, predict ``X``, and time single-sequence predictions once.
+
+    Returns a dict: fit and predict Timers, the median seconds of one
+    single-sequence predict call, and the final training loss.
+    """
     n_timesteps, n_features = X.shape[1], X.shape[2]
-    if name.startswith("ref-"):
-        flavour = name[4:]
-        with C.Timer() as fit_t:
-            model = C.reference_fit(X, y, cell, hidden, epochs, batch, flavour=flavour)
-        with C.Timer() as pred_t:
-            model.predict(X, batch_size=C.inference_batch_size(n_timesteps, hidden))
-        return fit_t, pred_t, model.final_loss
-    if name in ("ours", "ours-plain"):
-        est = C.make_estimator(cell, hidden, epochs, batch, flavour="plain" if name == "ours-plain" else "full")
-        with C.Timer() as fit_t:
-            C.fit_quietly(est, X, y)
-        with C.Timer() as pred_t:
-            est.predict(X)
-        return fit_t, pred_t, est.loss_curve_[-1]
-    if name == "skorch":
-        net = C.skorch_regressor(cell, n_features, hidden, epochs, batch)
-        y2 = y.reshape(-1, 1)
-        C.torch.manual_seed(0)
-        with C.Timer() as fit_t:
-            net.fit(X, y2)
-        with C.Timer() as pred_t:
-            net.predict(X)
-        return fit_t, pred_t, net.history[-1, "train_loss"]
-    if name == "keras":
-        model = C.keras_regressor(cell, n_timesteps, n_features, hidden)
-        with C.Timer() as fit_t:
-            hist = model.fit(X, y, epochs=epochs, batch_size=batch, shuffle=True, verbose=0)
-        with C.Timer() as pred_t:
-            model.predict(X, verbose=0)
-        return fit_t, pred_t, hist.history["loss"][-1]
-    raise ValueError(name)
+    one = X[:1]
+    kind = candidate.kind
+    with C.torch_threads(candidate.threads if kind in ("full", "plain") else C.DEFAULT_THREADS):
+        if kind in ("full", "plain"):
+            with C.Timer() as fit_t:
+                model = C.reference_fit(X, y, cell, hidden, epochs, batch, flavour=kind)
+            with C.Timer() as pred_t:
+                model.predict(X, batch_size=C.inference_batch_size(n_timesteps, hidden))
+            latency = C.time_calls(lambda: model.predict_one(one), latency_calls)
+            loss = model.final_loss
+        elif kind in ("ours", "ours-plain"):
+            n_threads = C.ESTIMATOR_DEFAULT if candidate.threads is None else candidate.threads
+            flavour = "plain" if kind == "ours-plain" else "full"
+            est = C.make_estimator(cell, hidden, epochs, batch, flavour=flavour, n_threads=n_threads)
+            with C.Timer() as fit_t:
+                C.fit_quietly(est, X, y)
+            with C.Timer() as pred_t:
+                est.predict(X)
+            latency = C.time_calls(lambda: est.predict(one), latency_calls)
+            loss = est.loss_curve_[-1]
+        elif kind == "skorch":
+            net = C.skorch_regressor(cell, n_features, hidden, epochs, batch)
+            C.torch.manual_seed(0)
+            with C.Timer() as fit_t:
+                net.fit(X, y.reshape(-1, 1))
+            with C.Timer() as pred_t:
+                net.predict(X)
+            latency = C.time_calls(lambda: net.predict(one), latency_calls)
+            loss = net.history[-1, "train_loss"]
+        elif kind == "keras":
+            model = C.keras_regressor(cell, n_timesteps, n_features, hidden)
+            with C.Timer() as fit_t:
+                history = model.fit(X, y, epochs=epochs, batch_size=batch, shuffle=True, verbose=0)
+            with C.Timer() as pred_t:
+                model.predict(X, verbose=0)
+            latency = C.time_calls(lambda: model.predict(one, verbose=0), max(1, latency_calls // 5), warmup=1)
+            loss = history.history["loss"][-1]
+        else:
+            raise ValueError(kind)
+    return {"fit": fit_t.wall, "fit_cpu": fit_t.cpu, "pred": pred_t.wall, "one": latency, "loss": float(loss)}
+
+
+def measure_block(args, candidates, cell, X, y, sizes, rounds, keras_rounds):
+    """Warm up, then ``rounds`` interleaved rounds; ``{name: {metric: [values]}}``.
+
+    A candidate other than ``ours`` whose median fit so far exceeds
+    ``args.give_up`` times the fastest plain loop's is not run in later
+    rounds (its table row shows fewer rounds): more rounds of a candidate
+    that far behind change no conclusion, and on a loaded machine the
+    multi-threaded ones can take minutes per fit.
+    """
+    hidden, epochs, batch = sizes
+    for candidate in candidates:  # untimed warm-up: imports, lazy initialization, allocator
+        if candidate.kind != "keras" or (keras_rounds and not args.quick):
+            run_candidate(candidate, cell, X[: 2 * batch], y[: 2 * batch], hidden, 1, batch, 2)
+    times = {c.name: {"fit": [], "fit_cpu": [], "pred": [], "one": [], "loss": []} for c in candidates}
+    loops = [c.name for c in candidates if c.kind == "plain"]
+    active = list(candidates)
+    for r in range(rounds):
+        shift = r % len(active)
+        for candidate in active[shift:] + active[:shift]:
+            if candidate.kind == "keras" and r >= keras_rounds:
+                continue
+            if args.flush_denormal:
+                C.torch.set_flush_denormal(True)
+            result = run_candidate(candidate, cell, X, y, hidden, epochs, batch, args.latency_calls)
+            if args.flush_denormal and not C.flush_denormal_enabled():
+                print(f"  warning: {candidate.name} left denormal flushing off; switched back on", flush=True)
+            for key, value in result.items():
+                times[candidate.name][key].append(value)
+            if args.verbose:
+                print(
+                    f"  round {r} {cell} {candidate.name}: fit {result['fit']:.3f} s, "
+                    f"predict {result['pred']:.4f} s, one sequence {1e6 * result['one']:.0f} us",
+                    flush=True,
+                )
+        if args.give_up and r + 1 < rounds:
+            floor = min(C.median(times[name]["fit"]) for name in loops)
+            for candidate in list(active):
+                behind = C.median(times[candidate.name]["fit"]) / floor
+                if candidate.kind != "ours" or candidate.threads is not None:
+                    if behind > args.give_up:
+                        active.remove(candidate)
+                        print(
+                            f"    {candidate.name}: {behind:.1f}x the fastest loop after {r + 1} round(s), "
+                            f"> --give-up {args.give_up}: no more rounds",
+                            flush=True,
+                        )
+    return times
+
+
+def fastest_loop(times, loops, metric):
+    """(median seconds, name) of the fastest plain loop for ``metric``."""
+    best = min(loops, key=lambda name: C.median(times[name][metric]))
+    return C.median(times[best][metric]), best
+
+
+def paired_fit_ratio(times, name, loops):
+    """Median over rounds of the candidate's fit over that round's fastest loop."""
+    ratios = []
+    for r, value in enumerate(times[name]["fit"]):
+        floor = min(times[loop]["fit"][r] for loop in loops if len(times[loop]["fit"]) > r)
+        ratios.append(value / floor)
+    return C.median(ratios)
+
+
+def fmt_ratio(value):
+    return "n/a" if value != value else f"{value:.2f}"  # NaN check
 
 
 def benchmark(args, workloads):
-    candidates = [c for c in args.candidates.split(",") if c]
-    if "keras" in candidates and not C.keras_available():
-        print("# Keras (torch backend) not installed: skipping the keras candidate")
-        candidates.remove("keras")
-    for name, base in BASELINE.items():
-        if name in candidates and base not in candidates:
-            candidates.insert(0, base)
-    rows = []
-    for workload in args.workloads.split(","):
+    names = C.comma_list(args.candidates)
+    if "keras" in names and not C.keras_available():
+        print("# Keras 3 with the torch backend is not installed: the keras candidate is skipped")
+        names.remove("keras")
+    for loop in ("plain@1", "plain@N"):
+        if loop not in names:
+            names.append(loop)  # the floor of every ratio
+    candidates = make_candidates(names, args.all_threads)
+    loops = [c.name for c in candidates if c.kind == "plain"]
+    conditions = C.comma_list(args.conditions)
+    print(
+        f"# candidates: {', '.join(f'{c.name} [threads: {c.threads_label()}]' for c in candidates)}; "
+        f"conditions: {', '.join(conditions)}"
+        + (f" (loaded: {args.load} busy processes)" if "loaded" in conditions else "")
+    )
+    results = {}
+    for workload in C.comma_list(args.workloads):
         n, steps, features, hidden, epochs, batch = workloads[workload]
         X, y = C.make_data(n, steps, features)
-        rounds = {"seed": args.seed_rounds, "medium": args.rounds, "long": args.long_rounds}[workload]
-        keras_rounds = min(rounds, args.keras_rounds if workload != "long" else max(1, args.keras_rounds // 2))
-        if workload == "long" and not args.keras_long:
-            keras_rounds = 0  # Keras's Python-level recurrence: minutes per fit on 1,000 steps
+        rounds = args.seed_rounds if workload == "seed" else args.rounds
+        keras_rounds = min(rounds, args.keras_rounds)
         print(
             f"# {workload}: {n} x {steps} x {features}, hidden {hidden}, {epochs} epochs, batch {batch}, "
-            f"{rounds} rounds" + (f" ({keras_rounds} for keras)" if "keras" in candidates else ""),
+            f"{rounds} rounds" + (f" ({keras_rounds} for keras)" if any(c.kind == "keras" for c in candidates) else ""),
             flush=True,
         )
-        for cell in args.cells.split(","):
-            # Warm-up: one untimed run of each candidate (imports, lazy initialization).
-            for name in candidates:
-                if name != "keras" or keras_rounds:
-                    run_candidate(name, cell, X[: 2 * batch], y[: 2 * batch], hidden, 1, batch)
-            times = {name: {"fit": [], "fit_cpu": [], "pred": [], "loss": []} for name in candidates}
-            for r in range(rounds):
-                order = candidates[r % len(candidates) :] + candidates[: r % len(candidates)]
-                for name in order:
-                    if name == "keras" and r >= keras_rounds:
-                        continue
-                    fit_t, pred_t, loss = run_candidate(name, cell, X, y, hidden, epochs, batch)
-                    t = times[name]
-                    t["fit"].append(fit_t.wall)
-                    t["fit_cpu"].append(fit_t.cpu)
-                    t["pred"].append(pred_t.wall)
-                    t["loss"].append(loss)
-                    if args.verbose:
-                        print(f"  round {r} {cell} {name}: fit {fit_t.wall:.3f} s, predict {pred_t.wall:.3f} s")
-            for name in candidates:
-                t = times[name]
-                if not t["fit"]:
-                    continue
-                base = BASELINE.get(name)
-                row = [workload, cell, name, f"{C.median(t['fit']):.3f}", f"{min(t['fit']):.3f}"]
-                if base is None:
-                    row += ["1.00", "1.00", "1.00", "1.00", f"{C.median(t['pred']):.4f}", "1.00"]
-                else:
-                    b = times[base]
-                    paired = [a / c for a, c in zip(t["fit"], b["fit"], strict=False)]
-                    row += [
-                        f"{C.median(t['fit']) / C.median(b['fit']):.2f}",
-                        f"{C.median(paired):.2f}",
-                        f"{min(t['fit']) / min(b['fit']):.2f}",
-                        f"{C.median(t['fit_cpu']) / C.median(b['fit_cpu']):.2f}",
-                        f"{C.median(t['pred']):.4f}",
-                        f"{C.median(t['pred']) / C.median(b['pred']):.2f}",
-                    ]
-                row.append(f"{t['loss'][-1]:.4f}")
-                rows.append(row)
-                print("  " + " | ".join(row), flush=True)
+        for cell in C.comma_list(args.cells):
+            for condition in conditions:
+                with _load.condition(condition, args.load, args.load_max_seconds) as load:
+                    print(f"  {workload} {cell} {condition}: load average {C.load_average():.2f}", flush=True)
+                    times = measure_block(args, candidates, cell, X, y, (hidden, epochs, batch), rounds, keras_rounds)
+                    if load and not all(p.is_alive() for p in load):
+                        print("  warning: the load ended before the block (raise --load-max-seconds)", flush=True)
+                results[condition, workload, cell] = times
+                print_block_line(times, candidates, loops)
     print()
+    for condition in conditions:
+        beside = f" ({args.load} busy processes beside the benchmark)" if condition == "loaded" else ""
+        print(f"\n## {condition}{beside}")
+        main_table(results, condition, candidates, loops)
+    same_arithmetic_table(results, conditions, candidates)
+    targets_table(results, conditions, candidates, loops)
+
+
+def print_block_line(times, candidates, loops):
+    fit_floor, _ = fastest_loop(times, loops, "fit")
+    parts = [f"{c.name} {C.median(times[c.name]['fit']) / fit_floor:.2f}" for c in candidates if times[c.name]["fit"]]
+    print("    fit / fastest loop: " + ", ".join(parts), flush=True)
+
+
+def main_table(results, condition, candidates, loops):
+    rows = []
+    for (cond, workload, cell), times in results.items():
+        if cond != condition:
+            continue
+        floors = {metric: fastest_loop(times, loops, metric) for metric in ("fit", "pred", "one")}
+        for c in candidates:
+            t = times[c.name]
+            if not t["fit"]:
+                continue
+            fit, pred, one = C.median(t["fit"]), C.median(t["pred"]), C.median(t["one"])
+            rows.append(
+                [
+                    workload,
+                    cell,
+                    c.name,
+                    c.threads_label(),
+                    str(len(t["fit"])),
+                    f"{fit:.3f}",
+                    fmt_ratio(fit / floors["fit"][0]),
+                    fmt_ratio(paired_fit_ratio(times, c.name, loops)),
+                    fmt_ratio(C.median(t["fit_cpu"]) / C.median(times[floors["fit"][1]]["fit_cpu"])),
+                    f"{pred:.4f}",
+                    fmt_ratio(pred / floors["pred"][0]),
+                    f"{1e6 * one:.0f}",
+                    fmt_ratio(one / floors["one"][0]),
+                    f"{t['loss'][-1]:.4f}",
+                ]
+            )
     C.print_table(
         [
             "workload",
             "cell",
             "candidate",
-            "fit s (median)",
-            "fit s (min)",
-            "fit ratio",
-            "fit ratio (paired)",
-            "fit ratio (min)",
-            "fit CPU ratio",
-            "predict s (median)",
-            "predict ratio",
-            "final train loss",
+            "threads",
+            "rounds",
+            "fit s",
+            "fit / loop",
+            "paired",
+            "CPU / loop",
+            "predict s",
+            "predict / loop",
+            "1-seq us",
+            "1-seq / loop",
+            "final loss",
         ],
         rows,
     )
     print(
-        "\nratio: median of the candidate / median of its hand-written loop "
-        "(ours -> ref-full; ours-plain, skorch, keras -> ref-plain). "
-        "paired: median of per-round ratios. min: ratio of the fastest rounds (noise on a shared "
-        "machine only adds time). CPU: process CPU time, medians."
+        "loop: the fastest plain loop of that row's workload and cell (the faster of plain@1 and plain@N, "
+        "chosen per metric). Times are medians over the rounds; paired: median of per-round ratios to "
+        "that round's faster plain loop; CPU: process CPU time over the fastest loop's; 1-seq: median "
+        "seconds of one predict call on one sequence, in microseconds."
+    )
+
+
+def same_arithmetic_table(results, conditions, candidates):
+    """ours@k over full@k: the wrapper's cost at equal arithmetic and threads."""
+    names = {c.name for c in candidates}
+    counts = sorted({c.threads for c in candidates if c.kind == "ours" and c.threads is not None})
+    counts = [k for k in counts if f"full@{k}" in names]
+    if not counts:
+        return
+    rows = []
+    for (condition, workload, cell), times in results.items():
+        row = [condition, workload, cell]
+        for k in counts:
+            ours, full = times[f"ours@{k}"], times[f"full@{k}"]
+            paired = C.median([a / b for a, b in zip(ours["fit"], full["fit"], strict=False)])
+            row += [
+                fmt_ratio(C.median(ours["fit"]) / C.median(full["fit"])),
+                fmt_ratio(paired),
+                fmt_ratio(C.median(ours["pred"]) / C.median(full["pred"])),
+                fmt_ratio(C.median(ours["one"]) / C.median(full["one"])),
+            ]
+        rows.append(row)
+    print("\n## same arithmetic: the estimator over the loop doing its arithmetic, at equal threads")
+    header = ["condition", "workload", "cell"]
+    for k in counts:
+        header += [f"fit @{k}", f"paired @{k}", f"predict @{k}", f"1-seq @{k}"]
+    C.print_table(header, rows)
+
+
+def targets_table(results, conditions, candidates, loops):
+    """Issue 11's targets for the defaults, cell by cell."""
+    names = {c.name for c in candidates}
+    if "ours" not in names:
+        return
+    same_counts = [c.threads for c in candidates if c.kind == "ours" and c.threads is not None]
+    same_counts = [k for k in same_counts if f"full@{k}" in names]
+    rows = []
+    for (condition, workload, cell), times in results.items():
+        floors = {metric: fastest_loop(times, loops, metric)[0] for metric in ("fit", "pred", "one")}
+        ratio = {m: C.median(times["ours"][m]) / floors[m] for m in ("fit", "pred", "one")}
+        missed = []
+        fit_target = TARGETS.get((workload, "fit"))
+        if fit_target and ratio["fit"] > fit_target:
+            missed.append(f"fit > {fit_target}")
+        pred_target = TARGETS.get((workload, "predict"))
+        if pred_target and ratio["pred"] > pred_target:
+            missed.append(f"predict > {pred_target}")
+        if ratio["one"] > TARGETS["latency"]:
+            missed.append(f"1-seq > {TARGETS['latency']}")
+        same = float("nan")
+        if same_counts:
+            same = max(C.median(times[f"ours@{k}"]["fit"]) / C.median(times[f"full@{k}"]["fit"]) for k in same_counts)
+            same_target = TARGETS.get((workload, "same"))
+            if same_target and same > same_target:
+                missed.append(f"same arithmetic > {same_target}")
+        rivals = []
+        for rival in ("skorch", "keras"):
+            if rival in names and times[rival]["fit"]:
+                r = {m: C.median(times[rival][m]) / floors[m] for m in ("fit", "pred", "one")}
+                rivals.append(f"{r['fit']:.2f} / {r['pred']:.2f} / {r['one']:.1f}")
+                behind = [m for m in ("fit", "pred", "one") if ratio[m] >= r[m]]
+                if behind:
+                    missed.append(f"not ahead of {rival} ({', '.join(behind)})")
+            else:
+                rivals.append("n/a")
+        rows.append(
+            [condition, workload, cell]
+            + [fmt_ratio(ratio["fit"]), fmt_ratio(ratio["pred"]), fmt_ratio(ratio["one"]), fmt_ratio(same)]
+            + rivals
+            + ["yes" if not missed else "NO: " + "; ".join(missed)]
+        )
+    print(
+        "\n## issue 11 targets: the defaults (ours) over the fastest loop; seed fit <= 1.20, medium fit and "
+        "predict <= 1.10, 1-seq <= 1.5, same arithmetic (worst thread count) <= 1.05 on medium, ahead of "
+        "skorch and keras"
+    )
+    C.print_table(
+        [
+            "condition",
+            "workload",
+            "cell",
+            "fit",
+            "predict",
+            "1-seq",
+            "same arith.",
+            "skorch fit / predict / 1-seq",
+            "keras fit / predict / 1-seq",
+            "met",
+        ],
+        rows,
     )
 
 
@@ -216,6 +462,10 @@ def print_top(stats, pattern, limit, sort="cumulative"):
 
 def profile(args, workloads):
     cell = args.cells.split(",")[0] if args.cells != ",".join(C.CELLS) else "lstm"
+    # Both sides pinned to the same thread count (make_estimator's default
+    # pins n_threads to the process setting), for a stable profile.
+    C.set_threads(args.profile_threads)
+    print(f"# profile at {args.profile_threads} torch thread(s) for both the estimator and the loop")
     for workload in ("seed", "medium"):
         profile_workload(args, workload, cell, *workloads[workload])
 
@@ -261,19 +511,16 @@ def profile_workload(args, workload, cell, n, steps, features, hidden, epochs, b
 def step_split(X, y, cell, hidden, epochs, batch, n_batches, rounds):
     """Fit time inside the optimizer steps vs outside them, without a profiler.
 
-    For the estimator, skorch's ``train_step`` (forward, loss, backward,
+    For the estimator, ``SequenceNet.train_step`` (forward, loss, backward,
     clipping, Adam) is wrapped with a timer; for the hand-written loop the same
     span is timed. Whatever is left of the fit is the data path, bookkeeping
-    and per-fit set-up.
+    and per-fit set-up (for both: input and target standardization).
     """
     import time
 
-    import torch
-    from torch import nn
+    from sklearn_rnn._training import SequenceNet
 
-    from sklearn_rnn import _base
-
-    original = _base._SequenceNet.train_step
+    original = SequenceNet.train_step
     spent = {"step": 0.0}
 
     def timed_train_step(self, batch_, **fit_params):
@@ -283,33 +530,9 @@ def step_split(X, y, cell, hidden, epochs, batch, n_batches, rounds):
         finally:
             spent["step"] += time.perf_counter() - tic
 
-    def reference_loop():
-        torch.manual_seed(C.estimator_seed(0))
-        n, _, f = X.shape
-        net = C.ReferenceNetwork(cell, f, hidden, summary=("last", "mean", "max"), standardize=True)
-        mean, std = X.reshape(-1, f).mean(axis=0), X.reshape(-1, f).std(axis=0)
-        net.input_mean.copy_(torch.from_numpy(mean))
-        net.input_scale.copy_(torch.from_numpy(std))
-        X_t = torch.from_numpy(X)
-        y_t = torch.from_numpy(((y - y.mean()) / y.std()).astype("float32").reshape(-1, 1))
-        opt = torch.optim.Adam(net.parameters(), lr=C.LEARNING_RATE, weight_decay=C.ALPHA / n)
-        criterion = nn.MSELoss()
-        net.train()
-        for _ in range(epochs):
-            for index in torch.randperm(n).split(batch):
-                xb, yb = X_t[index], y_t[index]
-                tic = time.perf_counter()
-                opt.zero_grad(set_to_none=True)
-                loss = criterion(net(xb), yb)
-                loss.backward()
-                nn.utils.clip_grad_norm_(net.parameters(), C.CLIP)
-                opt.step()
-                spent["step"] += time.perf_counter() - tic
-                loss.item()
-
     results = {"ours": [], "ref": []}
     try:
-        _base._SequenceNet.train_step = timed_train_step
+        SequenceNet.train_step = timed_train_step
         for r in range(rounds):
             for name in ("ref", "ours") if r % 2 == 0 else ("ours", "ref"):
                 spent["step"] = 0.0
@@ -317,10 +540,10 @@ def step_split(X, y, cell, hidden, epochs, batch, n_batches, rounds):
                     if name == "ours":
                         C.fit_quietly(C.make_estimator(cell, hidden, epochs, batch), X, y)
                     else:
-                        reference_loop()
+                        C.reference_fit(X, y, cell, hidden, epochs, batch, flavour="full", step_timer=spent)
                 results[name].append((t.wall, spent["step"]))
     finally:
-        _base._SequenceNet.train_step = original
+        SequenceNet.train_step = original
     print(f"\ninside vs outside the optimizer steps (no profiler, median of {rounds}, order alternating):")
     for name, label in (("ref", "hand-written"), ("ours", "sklearn-rnn")):
         total = C.median([a for a, _ in results[name]])
@@ -333,10 +556,14 @@ def step_split(X, y, cell, hidden, epochs, batch, n_batches, rounds):
 
 
 def fixed_costs(est, X, y, cell, hidden, epochs, batch):
-    """Time the estimator's per-fit steps one by one (no profiler overhead)."""
+    """Time the estimator's per-fit steps one by one (no profiler overhead).
+
+    These call the package's private helpers, whose signatures may change:
+    a step that cannot be called any more is reported as such, not fatal.
+    """
     import torch
 
-    from sklearn_rnn import _base
+    from sklearn_rnn import _base, _data
     from sklearn_rnn._module import parse_summary
     from sklearn_rnn._validation import check_sequences
 
@@ -345,50 +572,58 @@ def fixed_costs(est, X, y, cell, hidden, epochs, batch):
 
     def measure(label, fn):
         values = []
-        for _ in range(reps):
-            with C.Timer() as t:
-                fn()
-            values.append(t.wall)
-        timings[label] = C.median(values)
+        try:
+            for _ in range(reps):
+                with C.Timer() as t:
+                    fn()
+                values.append(t.wall)
+        except (TypeError, AttributeError) as error:  # a private signature changed
+            timings[label] = f"not measured ({type(error).__name__}: {error})"
+            return
+        timings[label] = f"{1e3 * C.median(values):.3f} ms"
 
     fresh = C.make_estimator(cell, hidden, epochs, batch)
+    summary = parse_summary(fresh.summary)
+    mean, scale = _base._input_statistics(X, None)
     measure("_validate_params (sklearn constraints)", fresh._validate_params)
     measure("check_sequences (validate_data)", lambda: check_sequences(fresh, X, reset=True))
-    measure("_validate_target", lambda: fresh._validate_target(y, reset=True))
-    measure("_input_statistics", lambda: _base._input_statistics(X, None))
+    measure("_validate_target (float64, standardized)", lambda: fresh._validate_target(y, reset=True))
+    measure("_input_statistics (float64)", lambda: _base._input_statistics(X, None))
+    measure("standardize (float64 -> float32)", lambda: _data.standardize(X, mean, scale))
     measure(
-        "_build_net (NeuralNet + initialize)",
-        lambda: fresh._build_net(X.shape[2], len(X), parse_summary(fresh.summary), "cpu", None),
+        "_build_net + initialize",
+        lambda: fresh._build_net(X.shape[2], summary, "cpu", mean, scale).initialize(),
     )
     measure("torch.random.fork_rng + manual_seed", lambda: _fork(torch))
-    net = fresh._build_net(X.shape[2], len(X), parse_summary(fresh.summary), "cpu", None)
-    measure("copy.deepcopy(callbacks=None)", lambda: _base.copy.deepcopy([]))
-    measure("net.get_iterator (per epoch)", lambda: net.get_iterator(None, training=True))
     measure("predict: check_sequences(reset=False)", lambda: check_sequences(est, X, reset=False))
-    print("\nunprofiled per-fit / per-epoch steps (median of 20):")
+    print("\nunprofiled per-fit steps (median of 20):")
     for label, value in timings.items():
-        print(f"  {label}: {1e3 * value:.3f} ms")
+        print(f"  {label}: {value}")
     # Per-step costs of skorch's bookkeeping, measured directly.
+    net = est.net_
     n_steps = 2000
     batch_data = (torch.zeros(batch, 1), torch.zeros(batch))
     net.history.new_epoch()
-    with C.Timer() as t:
-        for _ in range(n_steps):
-            net.notify("on_batch_begin", batch=batch_data, training=True)
-            net.history.record_batch("train_loss", 0.5)
-            net.history.record_batch("train_batch_size", batch)
-            net.notify("on_batch_end", batch=batch_data, training=True, loss=None, y_pred=None)
-    per_step = 1e6 * t.wall / n_steps
-    with C.Timer() as t:
-        for _ in range(n_steps):
-            net._set_training(True)
-    set_training = 1e6 * t.wall / n_steps
-    with C.Timer() as t:
+    with C.Timer() as lean:
         for _ in range(n_steps):
             net.history.new_batch()
+            net.history.record_batch("train_loss", 0.5)
+            net.history.record_batch("train_batch_size", batch)
+    with C.Timer() as notify:
+        for _ in range(n_steps):
+            net.notify("on_batch_begin", batch=batch_data, training=True)
+            net.notify("on_batch_end", batch=batch_data, training=True, loss=None, y_pred=None)
+    check = getattr(net, "has_user_callbacks", None)
+    user_check = float("nan")
+    if check is not None:
+        with C.Timer() as t:
+            for _ in range(n_steps):
+                check()
+        user_check = 1e6 * t.wall / n_steps
     print(
-        f"  skorch per-step bookkeeping (2 notify + 2 record_batch): {per_step:.1f} us; "
-        f"_set_training(True) per step: {set_training:.1f} us; new_batch: {1e6 * t.wall / n_steps:.1f} us"
+        f"  per step: history (new_batch + 2 record_batch) {1e6 * lean.wall / n_steps:.1f} us; "
+        f"2 notify (sent only with user callbacks) {1e6 * notify.wall / n_steps:.1f} us; "
+        f"has_user_callbacks() {user_check:.1f} us"
     )
 
 
@@ -398,42 +633,64 @@ def _fork(torch):
 
 
 def main(argv=None):
-    parser = C.base_parser(__doc__.splitlines()[0])
-    parser.add_argument("--workloads", default="seed,medium,long", help="comma-separated: seed, medium, long")
-    parser.add_argument("--cells", default=",".join(C.CELLS), help="comma-separated: rnn, lstm, gru")
+    parser = C.base_parser(__doc__.splitlines()[0], threads=False)
+    parser.add_argument("--workloads", default="seed,medium", help="comma-separated: seed, medium, long")
+    parser.add_argument(
+        "--cells", default=None, help="comma-separated: rnn, lstm, gru (default: all three; lstm with --quick)"
+    )
     parser.add_argument(
         "--candidates",
         default=",".join(DEFAULT_CANDIDATES),
-        help=f"comma-separated, from {', '.join(ALL_CANDIDATES)} (default: all but ours-plain)",
+        help="comma-separated, from ours, ours@K, full@K, plain@K (K a thread count or N, all CPUs), skorch, "
+        "keras, ours-plain; plain@1 and plain@N are always added (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--conditions", default="idle,loaded", help="comma-separated: idle, loaded (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--load",
+        type=int,
+        default=_load.default_load(),
+        help="busy processes beside the benchmark in the loaded condition (default: one per CPU, %(default)s)",
+    )
+    parser.add_argument(
+        "--load-max-seconds", type=float, default=3600.0, help="upper bound on each load process's life, per block"
+    )
+    parser.add_argument(
+        "--all-threads", type=int, default=C.ALL_THREADS, help="N in the @N candidates (default: %(default)s CPUs)"
     )
     parser.add_argument("--seed-rounds", type=int, default=15, help="rounds for the seed workload")
-    parser.add_argument("--rounds", type=int, default=5, help="rounds for the medium workload")
-    parser.add_argument("--long-rounds", type=int, default=5, help="rounds for the long workload")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds for the medium (and long) workload")
+    parser.add_argument("--keras-rounds", type=int, default=5, help="at most this many rounds for keras")
     parser.add_argument(
-        "--keras-rounds", type=int, default=2, help="rounds for keras (half as many on the long workload)"
+        "--give-up",
+        type=float,
+        default=3.0,
+        help="no more rounds for a candidate (not ours) slower than this many times the fastest loop (0: never)",
     )
     parser.add_argument(
-        "--keras-long", action="store_true", help="also run keras on the long workload (minutes per fit)"
+        "--latency-calls", type=int, default=50, help="single-sequence predict calls per round (keras: a fifth)"
     )
     parser.add_argument(
         "--flush-denormal",
         action="store_true",
-        help="torch.set_flush_denormal(True) for every candidate (see README: long sequences, summary='last')",
+        help="torch.set_flush_denormal(True) before every candidate run (see README: long sequences)",
     )
     parser.add_argument("--profile", action="store_true", help="profile the seed and medium workloads instead")
+    parser.add_argument("--profile-threads", type=int, default=1, help="torch threads of both sides in --profile")
     parser.add_argument("--top", type=int, default=25, help="functions listed per profile")
     parser.add_argument("--split-rounds", type=int, default=5, help="rounds of the in-step/outside-step split")
     parser.add_argument("--verbose", action="store_true", help="print every timing")
     args = parser.parse_args(argv)
     workloads = C.QUICK_WORKLOADS if args.quick else C.WORKLOADS
+    args.cells = args.cells or ("lstm" if args.quick else ",".join(C.CELLS))
     if args.quick:
-        args.seed_rounds = min(args.seed_rounds, 3)
-        args.rounds = min(args.rounds, 2)
-        args.long_rounds = min(args.long_rounds, 1)
-        args.keras_rounds = 1
+        args.seed_rounds = min(args.seed_rounds, 1)
+        args.rounds = min(args.rounds, 1)
+        args.keras_rounds = min(args.keras_rounds, 1)
+        args.latency_calls = min(args.latency_calls, 10)
         args.top = min(args.top, 12)
         args.split_rounds = 1
-    C.set_threads(args.threads)
     if args.flush_denormal:
         C.torch.set_flush_denormal(True)
     print(C.machine_line() + (", flush_denormal" if args.flush_denormal else ""))
