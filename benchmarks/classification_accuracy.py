@@ -5,9 +5,14 @@ One command::
     python benchmarks/classification_accuracy.py            # generated + shipped sets
     python benchmarks/classification_accuracy.py --quick    # generated sets only
     python benchmarks/classification_accuracy.py --all      # also the slow shipped sets
+    python benchmarks/classification_accuracy.py --shipped-only --seeds 0 1 2 3 4 --threads 1
 
-Every classifier runs with its default parameters; only ``random_state`` is
-set. On 2 busy CPU cores the default run took 17 minutes (the shipped sets
+Every classifier runs with its default parameters (or ``--params`` JSON);
+only ``random_state`` is set, once per ``--seeds`` value. Each cell shows the
+accuracy and the wall and process CPU seconds of fit + predict; a summary per
+group of sets gives the mean accuracy per seed, its spread (max - min) and the
+seconds of one pass over the group. On a busy machine read the CPU seconds
+(with ``--threads 1``). On 2 busy CPU cores the default run took 17 minutes (the shipped sets
 about 2.5 of them, baselines included); ``--models GRU`` or ``--datasets
 NAME ...`` run a part. The baselines are computed here, in NumPy:
 
@@ -30,6 +35,7 @@ Data sets:
 
 import argparse
 import importlib.util
+import json
 import os
 import sys
 import time
@@ -248,6 +254,8 @@ def one_nn_dtw(X_train, y_train, X_test):
 
 # -- the run ----------------------------------------------------------------------------
 
+BASELINES = ("1-NN ED", "1-NN DTW")
+
 
 def _describe(X_train, y_train, X_test):
     lengths = [len(s) for s in X_train] + [len(s) for s in X_test]
@@ -256,40 +264,110 @@ def _describe(X_train, y_train, X_test):
     return f"{len(X_train)}/{len(X_test)}", span, n_channels, len(np.unique(y_train))
 
 
-def run(datasets, models, seed, baselines=True):
-    header = ["data set", "train/test", "length", "ch", "cl", "1-NN ED", "1-NN DTW"] + list(models)
-    widths = [28, 10, 8, 3, 3, 8, 8] + [16] * len(models)
-    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)), flush=True)
-    rows = []
-    for name, load in datasets:
-        data = load()
-        if data is None:
-            print(f"{name}: not installed, skipped (pip install --no-deps aeon)", flush=True)
-            continue
-        (X_train, y_train), (X_test, y_test) = data
-        cells = list(_describe(X_train, y_train, X_test))
-        scores = {}
-        if baselines and not isinstance(X_train, list):
-            scores["1-NN ED"] = np.mean(one_nn_euclidean(X_train, y_train, X_test) == y_test)
-        if baselines:
-            scores["1-NN DTW"] = np.mean(one_nn_dtw(X_train, y_train, X_test) == y_test)
-        cells += [f"{scores[k]:.3f}" if k in scores else "-" for k in ("1-NN ED", "1-NN DTW")]
+def _timed(function, *args):
+    """``(result, wall seconds, process CPU seconds)`` of one call."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    result = function(*args)
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def _baseline_scores(X_train, y_train, X_test, y_test):
+    """``{name: (accuracy, wall s, CPU s)}`` of the nearest-neighbour baselines."""
+    scores = {}
+    if not isinstance(X_train, list):
+        pred, wall, cpu = _timed(one_nn_euclidean, X_train, y_train, X_test)
+        scores["1-NN ED"] = (float(np.mean(pred == y_test)), wall, cpu)
+    pred, wall, cpu = _timed(one_nn_dtw, X_train, y_train, X_test)
+    scores["1-NN DTW"] = (float(np.mean(pred == y_test)), wall, cpu)
+    return scores
+
+
+def _fit_score(model, params, seed, X_train, y_train, X_test, y_test):
+    """Accuracy of one classifier on the test split; the timing covers fit and predict."""
+
+    def fit_predict():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            estimator = MODELS[model](**params, random_state=seed).fit(X_train, y_train)
+        return estimator.predict(X_test)
+
+    pred, wall, cpu = _timed(fit_predict)
+    return float(np.mean(pred == y_test)), wall, cpu
+
+
+def _print_row(cells, widths):
+    print("  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)), flush=True)
+
+
+def run(datasets, models, seeds, params=None, baselines=True):
+    """Fit and score every model on every data set for each seed; print one
+    table per seed as it runs. Returns ``{(group, name): {"info": ...,
+    "baselines": {...}, model: {seed: (accuracy, wall s, CPU s)}}}``."""
+    params = dict(params or {})
+    columns = (list(BASELINES) if baselines else []) + list(models)
+    header = ["data set", "train/test", "length", "ch", "cl"] + columns
+    widths = [28, 10, 8, 3, 3] + [20] * len(columns)
+    results, loaded = {}, {}
+    for seed in seeds:
+        print(f"\nrandom_state={seed}: accuracy (seconds of fit + predict: wall/CPU)", flush=True)
+        _print_row(header, widths)
+        for group, name, load in datasets:
+            if (group, name) not in loaded:
+                loaded[(group, name)] = load()
+            data = loaded[(group, name)]
+            if data is None:
+                if seed == seeds[0]:
+                    print(f"{name}: not installed, skipped (pip install --no-deps aeon)", flush=True)
+                continue
+            (X_train, y_train), (X_test, y_test) = data
+            entry = results.setdefault((group, name), {"info": _describe(X_train, y_train, X_test)})
+            if baselines and "baselines" not in entry:
+                # Deterministic: computed once and shown with every seed.
+                entry["baselines"] = _baseline_scores(X_train, y_train, X_test, y_test)
+            cells = [name, *entry["info"]]
+            for key in columns:
+                if key in BASELINES:
+                    score = entry["baselines"].get(key)
+                else:
+                    score = _fit_score(key, params, seed, X_train, y_train, X_test, y_test)
+                    entry.setdefault(key, {})[seed] = score
+                cells.append("-" if score is None else f"{score[0]:.3f} ({score[1]:.1f}/{score[2]:.1f} s)")
+            _print_row(cells, widths)
+    return results
+
+
+def summarize(results, models, seeds, baselines=True):
+    """Per group of data sets: mean accuracy per seed, its mean and spread
+    (max - min over seeds), and the seconds of one pass over the group
+    (fit + predict of every set, wall and process CPU, mean over seeds)."""
+    groups = list(dict.fromkeys(group for group, _ in results))
+    for group in groups:
+        entries = [entry for (g, _), entry in results.items() if g == group]
+        names = [name for (g, name) in results if g == group]
+        print(f"\n{group}: mean accuracy over {len(names)} set(s) ({', '.join(names)})", flush=True)
+        header = ["model"] + [f"seed {s}" for s in seeds] + ["mean", "spread", "wall s/pass", "CPU s/pass"]
+        widths = [10] + [8] * len(seeds) + [7, 7, 12, 11]
+        _print_row(header, widths)
+        for key in BASELINES if baselines else ():
+            if not all(key in entry["baselines"] for entry in entries):
+                continue
+            accuracy = np.mean([entry["baselines"][key][0] for entry in entries])
+            wall = sum(entry["baselines"][key][1] for entry in entries)
+            cpu = sum(entry["baselines"][key][2] for entry in entries)
+            _print_row(
+                [key] + [f"{accuracy:.3f}"] * len(seeds) + [f"{accuracy:.3f}", "0", f"{wall:.1f}", f"{cpu:.1f}"], widths
+            )
         for model in models:
-            tic = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                estimator = MODELS[model](random_state=seed).fit(X_train, y_train)
-            scores[model] = estimator.score(X_test, y_test)
-            cells.append(f"{scores[model]:.3f} ({time.perf_counter() - tic:.0f} s)")
-        rows.append(scores)
-        print("  ".join(str(c).ljust(w) for c, w in zip([name] + cells, widths, strict=True)), flush=True)
-    if rows:
-        means = []
-        for key in ("1-NN ED", "1-NN DTW", *models):
-            values = [r[key] for r in rows if key in r]
-            means.append(f"{np.mean(values):.3f}" if len(values) == len(rows) else "-")
-        print("  ".join(str(c).ljust(w) for c, w in zip(["mean", "", "", "", ""] + means, widths, strict=True)))
-    return rows
+            per_seed = [np.mean([entry[model][s][0] for entry in entries]) for s in seeds]
+            wall = np.mean([sum(entry[model][s][1] for entry in entries) for s in seeds])
+            cpu = np.mean([sum(entry[model][s][2] for entry in entries) for s in seeds])
+            spread = max(per_seed) - min(per_seed)
+            _print_row(
+                [model]
+                + [f"{a:.3f}" for a in per_seed]
+                + [f"{np.mean(per_seed):.3f}", f"{spread:.3f}", f"{wall:.1f}", f"{cpu:.1f}"],
+                widths,
+            )
 
 
 def main(argv=None):
@@ -299,28 +377,48 @@ def main(argv=None):
     parser.add_argument("--all", action="store_true", help="also the slow shipped sets: " + ", ".join(SHIPPED_SLOW))
     parser.add_argument("--datasets", nargs="*", help="names of data sets to run (default: all)")
     parser.add_argument("--models", nargs="*", default=list(MODELS), choices=list(MODELS))
-    parser.add_argument("--seed", type=int, default=0, help="random_state of the classifiers and the data")
+    seeds = parser.add_mutually_exclusive_group()
+    seeds.add_argument("--seeds", nargs="+", type=int, default=[0], help="random_state values of the classifiers")
+    seeds.add_argument("--seed", type=int, help="one random_state (same as --seeds N)")
+    parser.add_argument("--data-seed", type=int, default=0, help="seed of the generated data sets")
+    parser.add_argument(
+        "--params",
+        type=json.loads,
+        default={},
+        help="JSON object of classifier parameters instead of the defaults, e.g. '{\"learning_rate_init\": 0.01}'",
+    )
+    parser.add_argument(
+        "--threads", type=int, help="n_threads of the classifiers (default: theirs); 1 on a busy machine"
+    )
     parser.add_argument("--no-baselines", action="store_true", help="skip the nearest-neighbour baselines")
     args = parser.parse_args(argv)
+    seed_list = [args.seed] if args.seed is not None else args.seeds
+    params = dict(args.params)
+    if args.threads is not None:
+        params["n_threads"] = args.threads
 
     datasets = []
     if not args.shipped_only:
-        datasets += [(name, lambda name=name: load_generated(name, args.seed)) for name in GENERATED]
+        datasets += [("generated", name, lambda name=name: load_generated(name, args.data_seed)) for name in GENERATED]
     if not args.quick:
         shipped = SHIPPED + (SHIPPED_SLOW if args.all else [])
-        datasets += [(name, lambda name=name: load_shipped(name)) for name in shipped]
+        datasets += [("UCR/UEA", name, lambda name=name: load_shipped(name)) for name in shipped]
     if args.datasets:
-        datasets = [d for d in datasets if d[0] in args.datasets or d[0].split(" ")[0] in args.datasets]
+        datasets = [d for d in datasets if d[1] in args.datasets or d[1].split(" ")[0] in args.datasets]
     import torch
 
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
-        f"sklearn_rnn classifiers with default parameters (random_state={args.seed}); torch {torch.__version__}, "
-        f"{os.cpu_count()} CPUs, cuda={'yes' if torch.cuda.is_available() else 'no'}",
+        f"sklearn_rnn classifiers, parameters {params or 'default'}; seeds {' '.join(map(str, seed_list))}; "
+        f"torch {torch.__version__}, {os.cpu_count()} CPUs, cuda={'yes' if torch.cuda.is_available() else 'no'}, "
+        f"load average {load:.1f}",
         flush=True,
     )
     tic = time.perf_counter()
-    run(datasets, args.models, args.seed, baselines=not args.no_baselines)
-    print(f"total {time.perf_counter() - tic:.0f} s")
+    results = run(datasets, args.models, seed_list, params, baselines=not args.no_baselines)
+    if results:
+        summarize(results, args.models, seed_list, baselines=not args.no_baselines)
+    print(f"\ntotal {time.perf_counter() - tic:.0f} s")
 
 
 if __name__ == "__main__":
