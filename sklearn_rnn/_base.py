@@ -19,6 +19,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
+from skorch.callbacks import LRScheduler
 from skorch.helper import predefined_split
 
 from ._data import BatchIterator, SequenceDataset, predict_in_batches, standardize, to_tensor
@@ -26,12 +27,14 @@ from ._module import RecurrentNetwork, parse_summary
 from ._params import KerasNamesMixin
 from ._threads import resolve_threads
 from ._torch_state import torch_settings, torch_threads
-from ._training import FUSED_ADAM, STOPPING, MLPStopping, SequenceNet
+from ._training import FUSED_ADAM, SCHEDULE, STOPPING, MLPStopping, SequenceNet
 from ._validation import check_sequences
 from ._warnings import user_stacklevel
 
 # Elements of hidden-state output (batch x steps x hidden) held at once in predict.
 _PREDICT_ELEMENTS = 2**24
+# downsample="auto" leaves at most this many steps for the recurrent layers.
+_AUTO_DOWNSAMPLE_STEPS = 64
 _DEVICE_PATTERN = re.compile(r"^(cpu|auto|cuda(:\d+)?)$")
 
 
@@ -66,6 +69,14 @@ def _input_statistics(X, lengths):
     std = values.std(axis=0, dtype=np.float64)
     std[std < 1e-12 * np.maximum(1.0, np.abs(mean))] = 1.0
     return mean, std
+
+
+def _resolve_downsample(downsample, longest):
+    """The ``downsample`` factor: the given int, or for ``"auto"`` the one
+    that leaves at most 64 steps of the longest training sequence."""
+    if downsample != "auto":
+        return int(downsample)
+    return max(1, -(-int(longest) // _AUTO_DOWNSAMPLE_STEPS))
 
 
 def _statistics_of(module):
@@ -103,7 +114,8 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "summary": [str],
-        "downsample": [Interval(Integral, 1, None, closed="left")],
+        "downsample": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "learning_rate": [StrOptions({"constant", "cosine"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
@@ -135,6 +147,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         downsample=1,
         max_iter=200,
         batch_size=32,
+        learning_rate="constant",
         learning_rate_init=1e-3,
         alpha=1e-4,
         clip_grad_norm=1.0,
@@ -160,6 +173,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         self.downsample = downsample
         self.max_iter = max_iter
         self.batch_size = batch_size
+        self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
         self.alpha = alpha
         self.clip_grad_norm = clip_grad_norm
@@ -230,7 +244,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
             self.__dict__.clear()
             self.__dict__.update(saved)
             raise
-        if not incremental and not self._stopping.converged and self._stopping.epochs_run == self.max_iter:
+        if self._stopping.patience and not self._stopping.converged and self._stopping.epochs_run == self.max_iter:
             warnings.warn(
                 f"{type(self).__name__}: maximum iterations ({self.max_iter}) reached and the "
                 f"{'validation' if self.early_stopping else 'training'} loss still improved by more than "
@@ -315,6 +329,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
             mean, scale = _statistics_of(net.module_)
         else:
             mean, scale = _input_statistics(X_train, lengths_train) if self.scale_inputs else (None, None)
+            self.downsample_ = _resolve_downsample(self.downsample, X.shape[1] if lengths is None else lengths.max())
             net = self._build_net(X.shape[2], summary, device, mean, scale)
             self._n_first_fit_samples = len(X_train)
         dataset = _dataset(X_train, lengths_train, y_train, mean, scale, device)
@@ -329,7 +344,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
                 valid_dataset,
                 n_timesteps=X.shape[1],
                 first_epoch=(self.n_iter_ + 1) if warm else 1,
-                patience=not incremental,
+                incremental=incremental,
             )
             net.partial_fit(dataset, None, epochs=1 if incremental else self.max_iter)
         net.set_params(train_split=None)  # keep no validation data in the fitted model
@@ -369,7 +384,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
             module__bidirectional=self.bidirectional,
             module__dropout=self.dropout,
             module__summary=summary,
-            module__downsample=self.downsample,
+            module__downsample=self.downsample_,
             module__input_mean=mean,
             module__input_scale=scale,
             criterion=criterion,
@@ -384,12 +399,16 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
             **{f"criterion__{key}": value for key, value in criterion_kwargs.items()},
         )
 
-    def _configure_net(self, net, valid_dataset, *, n_timesteps, first_epoch, patience):
+    def _configure_net(self, net, valid_dataset, *, n_timesteps, first_epoch, incremental):
         """Apply the training parameters of this fit to ``net``, new or
         continued, so that a changed setting always takes effect."""
         user_callbacks = copy.deepcopy(list(self.callbacks or []))
-        if any(isinstance(c, tuple) and c[0] == STOPPING for c in user_callbacks):
-            raise ValueError(f"callbacks: the name {STOPPING!r} is reserved for the estimator's own callback.")
+        for name in (STOPPING, SCHEDULE):
+            if any(isinstance(c, tuple) and c[0] == name for c in user_callbacks):
+                raise ValueError(f"callbacks: the name {name!r} is reserved for the estimator's own callbacks.")
+        scheduled = self.learning_rate == "cosine" and not incremental
+        # With a schedule, its end is the end of training unless validation data say otherwise.
+        patience = not incremental and (not scheduled or valid_dataset is not None)
         stopping = MLPStopping(
             tol=self.tol,
             n_iter_no_change=self.n_iter_no_change,
@@ -412,7 +431,10 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         net.iterator_valid__batch_size = inference_batch_size(net.module_, n_timesteps, net.device)
         # The package's callback goes last, so that user callbacks see every
         # epoch, the one it stops at included.
-        net.callbacks = user_callbacks + [(STOPPING, stopping)]
+        schedule = []
+        if scheduled:
+            schedule = [(SCHEDULE, LRScheduler(policy="CosineAnnealingLR", T_max=self.max_iter, step_every="epoch"))]
+        net.callbacks = user_callbacks + schedule + [(STOPPING, stopping)]
         net.initialize_callbacks()
 
     def _threads(self, batch_size, n_features):

@@ -18,7 +18,6 @@ EQUIVALENTS = {
     "n_layers": "num_layers",
     "layers": "num_layers",
     "optimizer": "nothing: the optimizer is Adam; set its step size with learning_rate_init",
-    "learning_rate": "learning_rate_init",
     "lr": "learning_rate_init",
     "validation_split": "early_stopping=True with validation_fraction=<the fraction>",
     "patience": "n_iter_no_change (with early_stopping=True to watch a validation set)",

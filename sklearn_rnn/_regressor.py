@@ -55,6 +55,7 @@ class _RecurrentRegressor(RegressorMixin, BaseRecurrent):
         loss="squared_error",
         max_iter=200,
         batch_size=32,
+        learning_rate="constant",
         learning_rate_init=1e-3,
         alpha=1e-4,
         clip_grad_norm=1.0,
@@ -82,6 +83,7 @@ class _RecurrentRegressor(RegressorMixin, BaseRecurrent):
             downsample=downsample,
             max_iter=max_iter,
             batch_size=batch_size,
+            learning_rate=learning_rate,
             learning_rate_init=learning_rate_init,
             alpha=alpha,
             clip_grad_norm=clip_grad_norm,
@@ -248,6 +250,8 @@ _REGRESSOR_DOC = """{title}
 
 def _regressor_doc(name, cell_name, title, see_also):
     training = _docstrings.TRAINING.format(
+        learning_rate="constant",
+        learning_rate_init="1e-3",
         max_iter=200,
         n_iter_no_change=10,
         stopping_note="",
@@ -259,7 +263,7 @@ def _regressor_doc(name, cell_name, title, see_also):
         name=name,
         cell_name=cell_name,
         title=title,
-        architecture=_docstrings.ARCHITECTURE,
+        architecture=_docstrings.ARCHITECTURE.format(hidden_size=64, downsample=1),
         training_head=head,
         training_tail="early_stopping" + tail,
         attributes=_docstrings.ATTRIBUTES.format(

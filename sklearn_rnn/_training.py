@@ -27,10 +27,12 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback
 from skorch.utils import TeeGenerator
 
-__all__ = ["SequenceNet", "MLPStopping", "STOPPING", "FUSED_ADAM", "clip_gradient_norm"]
+__all__ = ["SequenceNet", "MLPStopping", "STOPPING", "SCHEDULE", "FUSED_ADAM", "clip_gradient_norm"]
 
-# Name of the package's own callback in ``net.callbacks_``.
+# Names of the package's own callbacks in ``net.callbacks_``.
 STOPPING = "mlp_stopping"
+SCHEDULE = "lr_schedule"
+_OWN = (STOPPING, SCHEDULE)
 
 
 def _fused_adam_available():
@@ -91,7 +93,7 @@ class SequenceNet(NeuralNet):
 
     def has_user_callbacks(self):
         """Whether a callback other than the package's own is installed."""
-        return any(name != STOPPING for name, _ in self.callbacks_)
+        return any(name not in _OWN for name, _ in self.callbacks_)
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         """skorch's epoch loop, plus the epoch's mean loss (and, for the

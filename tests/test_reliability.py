@@ -187,7 +187,7 @@ def test_mapie_split_conformal_regressor_on_a_2d_table():
         ("units", "use hidden_size"),
         ("optimizer", "the optimizer is Adam; set its step size with learning_rate_init"),
         ("validation_split", "use early_stopping=True with validation_fraction"),
-        ("learning_rate", "use learning_rate_init"),
+        ("lr", "use learning_rate_init"),
         ("hiden_size", "did you mean hidden_size"),
     ],
 )
@@ -417,7 +417,7 @@ def test_the_convergence_warning_is_actionable_and_points_at_the_callers_line():
     X, y = _task(GRUClassifier)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fast(GRUClassifier, max_iter=2).fit(X, y)
+        fast(GRUClassifier, max_iter=2, learning_rate="constant").fit(X, y)
     (warning,) = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
     assert warning.filename == __file__
     assert "GRUClassifier: maximum iterations (2) reached" in str(warning.message)
@@ -469,3 +469,35 @@ def test_truncated_bptt_refuses_what_it_cannot_truncate(params, X, message):
     with pytest.raises(ValueError, match=message):
         model.fit(X, np.arange(4.0))
     assert not hasattr(model, "net_")
+
+
+# -- learning-rate schedule and automatic downsampling ---------------------------------------
+
+
+def test_the_cosine_schedule_anneals_over_max_iter_and_decides_the_length():
+    X, y = _task(GRUClassifier)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # the schedule's end is no failure to converge
+        model = fast(GRUClassifier, max_iter=6, learning_rate="cosine", tol=10.0, n_iter_no_change=1).fit(X, y)
+    assert model.n_iter_ == 6  # the plateau rule does not cut the schedule short
+    rates = model.net_.history[:, "event_lr"]
+    expected = [0.01 * (1 + np.cos(np.pi * t / 6)) / 2 for t in range(6)]
+    np.testing.assert_allclose(rates, expected, rtol=1e-6)
+    constant = fast(GRUClassifier, max_iter=6, learning_rate="constant").fit(X, y)
+    assert constant.net_.optimizer_.param_groups[0]["lr"] == 0.01
+
+
+def test_the_cosine_schedule_still_stops_early_on_validation_data():
+    X, y = _task(GRUClassifier, n=120)
+    model = fast(GRUClassifier, max_iter=200, early_stopping=True, n_iter_no_change=2, tol=10.0)
+    model.set_params(learning_rate="cosine").fit(X, y)
+    assert model.n_iter_ == 3
+
+
+@pytest.mark.parametrize(("n_steps", "expected"), [(10, 1), (64, 1), (65, 2), (200, 4)])
+def test_automatic_downsampling_leaves_at_most_64_steps(n_steps, expected):
+    X, y = _task(LSTMClassifier, n=20, n_steps=n_steps)
+    model = fast(LSTMClassifier, max_iter=1, downsample="auto").fit(X, y)
+    assert model.downsample_ == expected == model.net_.module_.downsample
+    varying = fast(LSTMClassifier, max_iter=1, downsample="auto").fit([s[: n_steps - i % 5] for i, s in enumerate(X)], y)
+    assert varying.downsample_ == expected
