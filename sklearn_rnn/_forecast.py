@@ -128,6 +128,14 @@ class Forecaster(BaseEstimator):
     seasonal naive and about 5.1% for exponential smoothing (see
     ``benchmarks/forecast_accuracy.py``).
 
+    **Intervals.** ``fit`` also measures the model's out-of-sample errors
+    (``residuals_``): copies of the estimator, fitted the same way on all but
+    the most recent quarter of the windows, forecast those periods, which
+    takes about as long again as the fit itself. :meth:`predict_interval`
+    and :meth:`predict_quantiles` turn these errors into split-conformal
+    intervals and quantiles per horizon step, scaled per series (see the
+    :ref:`User Guide <intervals>`).
+
     Parameters take effect in ``fit``: one changed with ``set_params`` after
     ``fit`` (except ``short_series``) makes ``predict``, ``update`` and
     ``score`` raise an error naming it until ``fit`` is called again. Data
@@ -277,7 +285,8 @@ class Forecaster(BaseEstimator):
         in :meth:`score`.
 
     fit_time_ : float
-        Seconds spent fitting the estimators.
+        Seconds spent fitting the estimators (without the copies fitted to
+        measure ``residuals_``).
 
     residuals_ : ndarray of shape (n_origins, horizon, n_targets)
         Out-of-sample forecast errors (actual minus forecast), in units of
@@ -952,10 +961,10 @@ class Forecaster(BaseEstimator):
 
         Split-conformal intervals from the forecaster's own out-of-sample
         errors, measured in ``fit`` (see ``residuals_`` and the :ref:`User
-        Guide <intervals>`): each bound is the point forecast plus a quantile
-        of the errors of its horizon step, in units of the series' spread
-        ``scale_`` (so each series of a panel gets its own width). The point
-        forecast always lies inside its interval.
+        Guide <intervals>`): the point forecast plus or minus a conformal
+        quantile of the absolute errors of its horizon step, in units of the
+        series' spread ``scale_`` (so each series of a panel gets its own
+        width). The intervals are symmetric around the point forecast.
 
         The coverage is the share of future values expected inside the
         interval, for each horizon step, on average over the series of a
@@ -1021,12 +1030,11 @@ class Forecaster(BaseEstimator):
         """Quantiles of the forecast distribution of each future period.
 
         From the same conformal calibration as :meth:`predict_interval`:
-        the level-``q`` quantile is the point forecast plus the ``q``
-        conformal quantile of the out-of-sample errors of its horizon step,
-        in units of the series' spread. Quantiles increase with the level;
-        those below 0.5 are at most, those above 0.5 at least, the point
-        forecast; ``predict_interval(coverage=c)`` gives the quantiles
-        ``(1 - c) / 2`` and ``(1 + c) / 2``.
+        the level-``q`` quantile is the bound of the central interval of
+        coverage ``|2 q - 1|``, below the point forecast for ``q < 0.5``,
+        above it for ``q > 0.5``; the 0.5 quantile is the point forecast.
+        Quantiles increase with the level, and ``predict_interval(coverage=c)``
+        gives the quantiles ``(1 - c) / 2`` and ``(1 + c) / 2``.
 
         Parameters
         ----------

@@ -14,20 +14,23 @@ own out-of-sample errors:
    (``scale_``, the in-sample mean absolute seasonal difference), the units
    the estimator learns in: one global model gives each series of a panel
    an interval proportional to its own spread.
-3. At prediction time each error is divided by the mean absolute error of
-   its horizon step (the step's spread), the normalized errors of all steps
-   and series are pooled, and the bounds are their conformal quantiles
-   (order statistic ``ceil((n + 1) * q)`` for an upper bound, ``floor((n +
-   1) * q)`` for a lower one; Vovk et al., 2005; Lei et al., 2018) times the
-   step's spread and the series' spread, added to the point forecast.
+3. At prediction time each absolute error is divided by the mean absolute
+   error of its horizon step (the step's spread), the normalized errors of
+   all steps and series are pooled, and the half-width of the interval of
+   coverage ``c`` is their conformal quantile (with ``n`` errors sorted,
+   the ``ceil((n + 1) * c)``-th; Vovk et al., 2005; Lei et al., 2018) times
+   the step's spread and the series' spread, around the point forecast.
 
-Signed errors give asymmetric bounds when the errors are skewed; a bound that
-would exclude the point forecast is moved onto it (lower bounds are at most,
-upper bounds at least, the forecast), so the forecast always lies inside its
-interval. Quantile levels below 0.5 are lower bounds, above 0.5 upper bounds,
-0.5 the forecast plus the median error: quantiles are monotone in the level,
-and ``predict_interval(coverage=c)`` equals ``predict_quantiles(((1 - c) / 2,
-(1 + c) / 2))``.
+The intervals are symmetric around the point forecast, which therefore
+always lies inside. Signed errors would allow skewed bounds, but the
+calibration copies' bias on the held-out periods does not carry over to
+the final model (refitted on every window): for a Ridge forecaster of the
+airline series fitted on 1949-1957, signed errors (all positive) put every
+actual value of 1958 below intervals whose lower bound sat on the forecast.
+The quantile of level ``q`` is the bound of the central interval of
+coverage ``|2 q - 1|`` (the point forecast for ``q = 0.5``), so quantiles
+are monotone in the level, and ``predict_interval(coverage=c)`` equals
+``predict_quantiles(((1 - c) / 2, (1 + c) / 2))``.
 
 The guarantee of split-conformal intervals needs exchangeable errors; the
 errors of a time series are not, so the coverage is approximate: it holds
@@ -37,8 +40,8 @@ extent that the held-out periods are like the future. The anchors do the
 same in spirit: skforecast and neuralforecast (``PredictionIntervals``,
 ``method="conformal_distribution"``) take quantiles of out-of-sample
 backtest errors per horizon step, darts' ``ConformalNaiveModel`` of
-historical-forecast errors per step, sktime's ``ConformalIntervals`` of
-rolling-origin residuals.
+historical-forecast errors per step (symmetric by default), sktime's
+``ConformalIntervals`` of rolling-origin residuals.
 """
 
 import math
@@ -215,23 +218,16 @@ def quantile_offsets(residuals, levels):
     with np.errstate(invalid="ignore", divide="ignore"):
         steps = np.where(steps > 1e-12, steps, np.nanmean(steps, axis=0))
         steps = np.where(steps > 1e-12, steps, 1.0)
-    normalized = residuals / steps
+    normalized = np.abs(residuals) / steps
     offsets = np.empty((len(levels), *steps.shape))
     for j in range(steps.shape[1]):
         scores = np.sort(normalized[:, :, j][np.isfinite(normalized[:, :, j])])
         n = len(scores)
         for i, q in enumerate(levels):
-            if q == 0.5:
-                value = float(np.median(scores))
-            elif q > 0.5:
-                rank = math.ceil((n + 1) * q - 1e-9)  # 1-based order statistic
-                value = scores[rank - 1] if rank <= n else np.inf
-                value = max(value, 0.0)
-            else:
-                rank = math.floor((n + 1) * q + 1e-9)
-                value = scores[rank - 1] if rank >= 1 else -np.inf
-                value = min(value, 0.0)
-            offsets[i, :, j] = value * steps[:, j]
+            coverage = abs(2 * q - 1)  # the central interval whose bound level q is
+            rank = math.ceil((n + 1) * coverage - 1e-9)  # 1-based order statistic
+            value = 0.0 if rank < 1 else scores[rank - 1] if rank <= n else np.inf
+            offsets[i, :, j] = np.sign(q - 0.5) * value * steps[:, j]
     return offsets
 
 

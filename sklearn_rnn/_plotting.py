@@ -75,6 +75,7 @@ def plot_forecast(history, forecast, interval=None, ax=None):
     Returns
     -------
     ax : matplotlib Axes
+        The axes drawn on, with a legend.
 
     Raises
     ------

@@ -190,10 +190,11 @@ def test_conformal_rank_and_too_few_errors():
     assert few[0] == -np.inf and few[1] == np.inf
 
 
-def test_bounds_never_exclude_the_forecast_with_biased_errors():
-    residuals = np.linspace(1.0, 3.0, 50)[:, None, None]  # all positive: the forecast is too low
-    offsets = quantile_offsets(residuals, np.array([0.05, 0.25, 0.5, 0.95]))[:, 0, 0]
-    assert offsets[0] == 0 and offsets[1] == 0 and offsets[2] > 0 and offsets[3] > offsets[2]
+def test_bounds_are_symmetric_around_the_forecast_even_with_biased_errors():
+    residuals = np.linspace(1.0, 3.0, 50)[:, None, None]  # all positive: the forecast was too low
+    offsets = quantile_offsets(residuals, np.array([0.05, 0.25, 0.5, 0.75, 0.95]))[:, 0, 0]
+    np.testing.assert_allclose(offsets, -offsets[::-1])
+    assert offsets[2] == 0 and 0 < offsets[3] < offsets[4]
 
 
 # -- bad input ----------------------------------------------------------------------------
