@@ -36,6 +36,13 @@ M4 competition's mean scaled interval score: mean of the width plus 2 / alpha
 times the distance by which the actual value falls outside, divided by the
 in-sample mean absolute seasonal difference; lower is better); then the mean
 coverage over series and the geometric mean of the MSIS.
+
+Last full run (seed 0, 9 series x 2 hold-outs, 819 s on a loaded 2-core
+machine): mean coverage of the 80% / 90% intervals and MSIS (geometric
+mean): Forecaster 0.72 / 0.85 / 4.09, ETS 0.73 / 0.85 / 4.71, seasonal naive
+0.45 / 0.54 / 10.44. On the last hold-out alone (``--origins 1``), the mean
+90% coverage is 0.78 for the forecaster and 0.83 for ETS: the macro series
+end in the 2008 recession, which no method covers.
 """
 
 import argparse
