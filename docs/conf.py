@@ -109,6 +109,7 @@ html_sidebars = {"install": [], "changelog": []}
 EXAMPLE_REQUIREMENTS = {
     "plot_forecast_airline.py": ["Forecaster", "datasets.load_airline"],
     "plot_grid_search_pipeline.py": ["SlidingWindowTransformer"],
+    "plot_forecast_intervals.py": ["Forecaster", "plot_forecast"],
 }
 
 

@@ -5,6 +5,7 @@ from ._calendar import calendar_features
 from ._classifier import GRUClassifier, LSTMClassifier, RNNClassifier
 from ._forecast import Forecaster
 from ._model_selection import PanelTimeSeriesSplit
+from ._plotting import plot_forecast
 from ._regressor import GRURegressor, LSTMRegressor, RNNRegressor
 from ._windowing import SlidingWindowTransformer, make_windows
 
@@ -22,5 +23,6 @@ __all__ = [
     "Forecaster",
     "PanelTimeSeriesSplit",
     "calendar_features",
+    "plot_forecast",
     "__version__",
 ]

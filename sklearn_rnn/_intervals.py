@@ -1,0 +1,255 @@
+"""Prediction intervals and quantiles of a forecaster: split-conformal, per horizon step.
+
+A :class:`~sklearn_rnn.Forecaster` calibrates its intervals in ``fit`` on its
+own out-of-sample errors:
+
+1. The windows are in time order; the last quarter of them (in time, over all
+   series of a panel) is held out. Copies of the estimator, fitted as the
+   forecaster fits them, learn from the windows whose targets all end before
+   the held-out periods (cutoff ``T0``).
+2. They forecast from every origin from which some of the held-out periods
+   are 1 to ``horizon`` steps ahead (also origins whose later steps run past
+   the end of the data), so each horizon step gets one error per held-out
+   period of each series. Errors are kept in units of each series' spread
+   (``scale_``, the in-sample mean absolute seasonal difference), the units
+   the estimator learns in: one global model gives each series of a panel
+   an interval proportional to its own spread.
+3. At prediction time each absolute error is divided by the mean absolute
+   error of its horizon step (the step's spread), the normalized errors of
+   all steps and series are pooled, and the half-width of the interval of
+   coverage ``c`` is their conformal quantile (with ``n`` errors sorted,
+   the ``ceil((n + 1) * c)``-th; Vovk et al., 2005; Lei et al., 2018) times
+   the step's spread and the series' spread, around the point forecast.
+
+The intervals are symmetric around the point forecast, which therefore
+always lies inside. Signed errors would allow skewed bounds, but the
+calibration copies' bias on the held-out periods does not carry over to
+the final model (refitted on every window): for a Ridge forecaster of the
+airline series fitted on 1949-1957, signed errors (all positive) put every
+actual value of 1958 below intervals whose lower bound sat on the forecast.
+The quantile of level ``q`` is the bound of the central interval of
+coverage ``|2 q - 1|`` (the point forecast for ``q = 0.5``), so quantiles
+are monotone in the level, and ``predict_interval(coverage=c)`` equals
+``predict_quantiles(((1 - c) / 2, (1 + c) / 2))``.
+
+The guarantee of split-conformal intervals needs exchangeable errors; the
+errors of a time series are not, so the coverage is approximate: it holds
+on average over horizon steps (each step's bounds come from that step's
+spread) and over the series of a panel (marginal, not per series), to the
+extent that the held-out periods are like the future. The anchors do the
+same in spirit: skforecast and neuralforecast (``PredictionIntervals``,
+``method="conformal_distribution"``) take quantiles of out-of-sample
+backtest errors per horizon step, darts' ``ConformalNaiveModel`` of
+historical-forecast errors per step (symmetric by default), sktime's
+``ConformalIntervals`` of rolling-origin residuals.
+"""
+
+import math
+import warnings
+from numbers import Real
+
+import numpy as np
+import pandas as pd
+from sklearn.exceptions import ConvergenceWarning
+
+from ._ensemble import fit_ensemble, predict_mean
+
+__all__ = ["calibration_residuals", "check_coverage", "check_quantiles", "quantile_offsets", "bounds_frame"]
+
+# Share of the windows (the most recent ones, in time) held out to measure errors.
+HOLDOUT_FRACTION = 0.25
+# Training windows the calibration copies need at least.
+_MIN_TRAIN_WINDOWS = 2
+
+
+def calibration_residuals(forecaster, panel, ends, sid, X, Y, estimator, *, fixed_epochs):
+    """Out-of-sample errors of ``forecaster``'s model, per origin and horizon step.
+
+    Parameters
+    ----------
+    forecaster : Forecaster
+        Being fitted: its encoding, scales and window settings are set.
+    panel : Panel
+        The training data.
+    ends, sid : ndarray of shape (n_windows,)
+        Row of the last row and series of each training window, in time order.
+    X, Y : ndarray
+        The training inputs and targets of those windows.
+    estimator : estimator
+        The (unfitted) estimator the forecaster fits.
+    fixed_epochs : bool
+        Passed to :func:`~sklearn_rnn._ensemble.fit_ensemble`.
+
+    Returns
+    -------
+    residuals : ndarray of shape (n_origins, horizon, n_targets)
+        Actual minus forecast, in units of the series' spread; NaN where the
+        period was seen in training or lies past the data. No rows when the
+        data are too short to hold windows out.
+    """
+    h, t = forecaster.horizon, forecaster._target_positions
+    empty = np.empty((0, h, len(t)))
+    times = ends if panel.n_series == 1 else panel.time.ordinals(panel.labels[ends])[0]
+    n = len(ends)
+    n_train = n - max(1, math.ceil(HOLDOUT_FRACTION * n))
+    # whole time steps: windows ending at the same time stay on one side
+    while n_train > 0 and times[n_train] == times[n_train - 1]:
+        n_train -= 1
+    if n_train < _MIN_TRAIN_WINDOWS:
+        return empty
+    with warnings.catch_warnings():
+        # the forecaster's own fit reports convergence and data warnings once
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        members, _ = fit_ensemble(
+            estimator,
+            X[:n_train],
+            Y[:n_train],
+            n_estimators=forecaster.n_estimators,
+            refit=forecaster.refit,
+            random_state=forecaster.random_state,
+            fixed_epochs=fixed_epochs,
+        )
+    cutoff = times[n_train - 1] + h  # the last period seen as a target
+
+    # Every series followed by `horizon` empty rows, so that origins near the
+    # end can be forecast; their steps past the data have no error (NaN).
+    lengths = panel.lengths
+    padded_offsets = panel.offsets[:-1] + np.arange(panel.n_series) * h
+    values = np.full((len(panel.values) + panel.n_series * h, panel.values.shape[1]), np.nan)
+    rows = np.concatenate([np.arange(o, o + n_rows) for o, n_rows in zip(padded_offsets, lengths, strict=True)])
+    values[rows] = panel.values
+    # time ordinal of every row of each series (the series' first row as found in the windows)
+    first_end = forecaster.window_size_ + forecaster._encoding.lookback - 1
+    origins, origin_sid, origin_time = [], [], []
+    for i in range(panel.n_series):
+        own = np.flatnonzero(sid == i)
+        if not len(own):
+            continue
+        # rows and times of series i: the first window ends at row first_end
+        start_time = times[own[0]] - (ends[own[0]] - panel.offsets[i] - first_end)
+        row_times = start_time - first_end + np.arange(lengths[i])
+        last = lengths[i] - 1
+        if forecaster._future_positions:
+            last -= h - 1  # the future covariates of every step are needed
+        candidates = np.arange(first_end, last)
+        candidates = candidates[row_times[candidates] + h > cutoff]
+        origins.append(padded_offsets[i] + candidates)
+        origin_sid.append(np.full(len(candidates), i))
+        origin_time.append(row_times[candidates])
+    if not origins or not sum(len(o) for o in origins):
+        return empty
+    origins, origin_sid, origin_time = map(np.concatenate, (origins, origin_sid, origin_time))
+    scale, level = forecaster._scale, forecaster._level
+    inputs = forecaster._inputs(values, origins, origin_sid, scale, level)
+    outputs = predict_mean(members, inputs).reshape(len(origins), len(t), h).transpose(0, 2, 1)
+    with np.errstate(invalid="ignore"):
+        actual = forecaster._encoding.targets(
+            values[:, t], origins, h, scale[origin_sid][:, None, :], level[origin_sid][:, None, :]
+        )
+    residuals = actual - outputs
+    seen = origin_time[:, None] + np.arange(1, h + 1) <= cutoff
+    residuals[seen] = np.nan
+    return residuals
+
+
+def check_coverage(coverage):
+    """The coverage level(s) as an array, and whether several were asked for (a sequence).
+
+    Raises
+    ------
+    ValueError
+        For a level outside (0, 1), none, or a repeated level.
+    """
+    several = not isinstance(coverage, Real)
+    levels = np.atleast_1d(np.asarray(coverage if several else [coverage], dtype=object))
+    if levels.ndim != 1 or not len(levels):
+        raise ValueError(f"coverage must be a number in (0, 1) or a non-empty list of them; got {coverage!r}.")
+    for level in levels:
+        if isinstance(level, bool) or not isinstance(level, Real) or not 0 < level < 1:
+            raise ValueError(
+                f"coverage must be in (0, 1) (the share of future values inside the interval, e.g. 0.9); got {level!r}."
+            )
+    levels = levels.astype(np.float64)
+    if len(np.unique(levels)) != len(levels):
+        raise ValueError(f"coverage has repeated levels: {list(levels)}; give each level once.")
+    return levels, several
+
+
+def check_quantiles(quantiles):
+    """The quantile levels as an array: in (0, 1), strictly increasing.
+
+    Raises
+    ------
+    ValueError
+        For a level outside (0, 1), none, or levels unsorted or repeated.
+    """
+    levels = np.asarray([quantiles] if isinstance(quantiles, Real) else list(quantiles), dtype=object)
+    if levels.ndim != 1 or not len(levels):
+        raise ValueError(f"quantiles must be a non-empty list of levels in (0, 1); got {quantiles!r}.")
+    for level in levels:
+        if isinstance(level, bool) or not isinstance(level, Real) or not 0 < level < 1:
+            raise ValueError(f"quantiles must be levels in (0, 1), e.g. (0.05, 0.5, 0.95); got {level!r}.")
+    levels = levels.astype(np.float64)
+    steps = np.diff(levels)
+    if (steps == 0).any():
+        raise ValueError(f"quantiles has repeated levels: {list(levels)}; give each level once.")
+    if (steps < 0).any():
+        raise ValueError(f"quantiles must be sorted in increasing order; got {list(levels)}. Sort them first.")
+    return levels
+
+
+def quantile_offsets(residuals, levels):
+    """Offsets from the point forecast of each quantile level, in units of the series' spread.
+
+    Parameters
+    ----------
+    residuals : ndarray of shape (n_origins, horizon, n_targets)
+        Calibration errors (NaN where there is none).
+    levels : ndarray of shape (n_levels,)
+        Quantile levels in (0, 1).
+
+    Returns
+    -------
+    offsets : ndarray of shape (n_levels, horizon, n_targets)
+        ``-inf`` or ``inf`` where too few errors support the level.
+    """
+    steps = np.nanmean(np.abs(residuals), axis=0)  # (horizon, n_targets): each step's spread
+    with np.errstate(invalid="ignore", divide="ignore"):
+        steps = np.where(steps > 1e-12, steps, np.nanmean(steps, axis=0))
+        steps = np.where(steps > 1e-12, steps, 1.0)
+    normalized = np.abs(residuals) / steps
+    offsets = np.empty((len(levels), *steps.shape))
+    for j in range(steps.shape[1]):
+        scores = np.sort(normalized[:, :, j][np.isfinite(normalized[:, :, j])])
+        n = len(scores)
+        for i, q in enumerate(levels):
+            coverage = abs(2 * q - 1)  # the central interval whose bound level q is
+            rank = math.ceil((n + 1) * coverage - 1e-9)  # 1-based order statistic
+            value = 0.0 if rank < 1 else scores[rank - 1] if rank <= n else np.inf
+            offsets[i, :, j] = np.sign(q - 0.5) * value * steps[:, j]
+    return offsets
+
+
+def bounds_frame(values, keys, index, target_names, single_target):
+    """The bounds ``(n_series * horizon, n_targets, n_keys)`` as a DataFrame.
+
+    ``keys`` are the column labels of one target (``["lower", "upper"]``,
+    ``[(0.8, "lower"), ...]`` or quantile levels); several targets add the
+    target as the first column level.
+    """
+    n_targets = values.shape[1]
+    if single_target:
+        columns = (
+            pd.MultiIndex.from_tuples(keys, names=["coverage", "bound"])
+            if isinstance(keys[0], tuple)
+            else pd.Index(keys, name="quantile" if not isinstance(keys[0], str) else None)
+        )
+        return pd.DataFrame(values[:, 0], index=index, columns=columns)
+    tuples = [(name, *(key if isinstance(key, tuple) else (key,))) for name in target_names for key in keys]
+    if isinstance(keys[0], tuple):
+        names = ["target", "coverage", "bound"]
+    else:
+        names = ["target", "quantile" if not isinstance(keys[0], str) else "bound"]
+    columns = pd.MultiIndex.from_tuples(tuples, names=names)
+    return pd.DataFrame(values.reshape(len(values), n_targets * len(keys)), index=index, columns=columns)

@@ -1,0 +1,265 @@
+"""Forecaster.predict_interval and predict_quantiles; plot_forecast."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LinearRegression, Ridge
+
+from sklearn_rnn import Forecaster, LSTMRegressor, plot_forecast
+from sklearn_rnn._intervals import quantile_offsets
+
+
+def noisy_season(n=240, noise=1.0, seed=0, start="2000-01-01", level=50.0):
+    """A fixed monthly season plus Gaussian noise of known standard deviation."""
+    t = np.arange(n)
+    rng = np.random.RandomState(seed)
+    values = level + 10 * np.sin(2 * np.pi * t / 12) + noise * rng.randn(n)
+    return pd.Series(values, index=pd.date_range(start, periods=n, freq="MS"), name="y")
+
+
+def panel_of(parts):
+    return pd.concat(parts, names=["unique_id", "ds"])
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return Forecaster(Ridge(), window_size=12, horizon=4).fit(noisy_season())
+
+
+# -- shapes and layout -----------------------------------------------------------------
+
+
+def test_interval_of_one_target_has_lower_and_upper_indexed_like_predict(fitted):
+    forecast = fitted.predict()
+    interval = fitted.predict_interval(coverage=0.9)
+    assert list(interval.columns) == ["lower", "upper"]
+    assert interval.index.equals(forecast.index)
+    assert (interval["lower"] <= forecast).all() and (forecast <= interval["upper"]).all()
+    assert (interval["upper"] - interval["lower"] > 0).all()
+
+
+def test_several_coverages_nest_and_have_a_coverage_level(fitted):
+    interval = fitted.predict_interval(coverage=[0.5, 0.8, 0.95])
+    assert interval.columns.names == ["coverage", "bound"]
+    assert list(interval.columns) == [(c, b) for c in (0.5, 0.8, 0.95) for b in ("lower", "upper")]
+    widths = [interval[(c, "upper")] - interval[(c, "lower")] for c in (0.5, 0.8, 0.95)]
+    assert (widths[0] <= widths[1]).all() and (widths[1] <= widths[2]).all() and (widths[0] < widths[2]).all()
+    # one level in a list keeps the coverage level; the same bounds as the scalar
+    single = fitted.predict_interval(coverage=[0.8])
+    assert single.columns.names == ["coverage", "bound"]
+    np.testing.assert_array_equal(single.to_numpy(), fitted.predict_interval(coverage=0.8).to_numpy())
+
+
+def test_quantiles_are_monotone_and_match_the_interval(fitted):
+    quantiles = fitted.predict_quantiles(quantiles=[0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95])
+    assert list(quantiles.columns) == [0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95]
+    assert quantiles.index.equals(fitted.predict().index)
+    assert (np.diff(quantiles.to_numpy(), axis=1) >= 0).all()
+    assert (np.diff(quantiles.to_numpy(), axis=1)[:, [0, -1]] > 0).all()
+    interval = fitted.predict_interval(coverage=0.9)
+    np.testing.assert_allclose(quantiles[0.05], interval["lower"])
+    np.testing.assert_allclose(quantiles[0.95], interval["upper"])
+    default = fitted.predict_quantiles()
+    assert list(default.columns) == [0.05, 0.5, 0.95]
+
+
+def test_several_targets_add_a_target_level():
+    y = noisy_season()
+    data = pd.DataFrame({"a": y, "b": 3 * noisy_season(seed=1) + 100})
+    forecaster = Forecaster(Ridge(), window_size=12, horizon=3).fit(data)
+    forecast = forecaster.predict()
+    interval = forecaster.predict_interval()
+    assert interval.columns.names == ["target", "bound"]
+    assert list(interval.columns) == [("a", "lower"), ("a", "upper"), ("b", "lower"), ("b", "upper")]
+    for name in "ab":
+        assert (interval[(name, "lower")] <= forecast[name]).all() and (
+            forecast[name] <= interval[(name, "upper")]
+        ).all()
+    # b is three times as noisy: its interval is wider
+    width = {n: (interval[(n, "upper")] - interval[(n, "lower")]).mean() for n in "ab"}
+    assert 1.5 < width["b"] / width["a"] < 6
+    both = forecaster.predict_interval(coverage=[0.8, 0.9])
+    assert both.columns.names == ["target", "coverage", "bound"] and both.shape == (3, 8)
+    quantiles = forecaster.predict_quantiles(quantiles=[0.1, 0.9])
+    assert quantiles.columns.names == ["target", "quantile"]
+    assert list(quantiles.columns) == [("a", 0.1), ("a", 0.9), ("b", 0.1), ("b", 0.9)]
+
+
+def test_panel_intervals_are_indexed_by_series_and_scaled_per_series():
+    parts = {
+        "small": noisy_season(noise=0.5, seed=1, level=20),
+        "large": 10 * noisy_season(noise=0.5, seed=2, level=20),
+    }
+    panel = panel_of(parts)
+    forecaster = Forecaster(Ridge(), window_size=12, horizon=3).fit(panel)
+    forecast = forecaster.predict()
+    interval = forecaster.predict_interval(coverage=0.8)
+    assert interval.index.equals(forecast.index)
+    assert interval.index.names == ["unique_id", "ds"]
+    width = (interval["upper"] - interval["lower"]).groupby(level=0).mean()
+    np.testing.assert_allclose(width["large"] / width["small"], 10, rtol=0.05)
+    assert ((interval["lower"] <= forecast) & (forecast <= interval["upper"])).all()
+
+
+def test_data_and_future_arguments_like_predict():
+    y = noisy_season()
+    forecaster = Forecaster(Ridge(), window_size=12, horizon=3).fit(y[:-24])
+    interval = forecaster.predict_interval(y[-40:])
+    assert interval.index.equals(forecaster.predict(y[-40:]).index)
+    assert interval.index[0] == y.index[-1] + y.index.freq
+
+    days = pd.date_range("2020-01-01", periods=200, freq="D")
+    rng = np.random.RandomState(0)
+    promo = (rng.rand(200) < 0.3).astype(float)
+    data = pd.DataFrame({"sales": 10 + 5 * promo + rng.randn(200), "promo": promo}, index=days)
+    known = Forecaster(Ridge(), window_size=7, horizon=5, target="sales", future_covariates=["promo"])
+    known.fit(data[:-5])
+    future = data[-5:][["promo"]]
+    interval = known.predict_interval(future=future)
+    forecast = known.predict(future=future)
+    assert interval.index.equals(forecast.index)
+    assert ((interval["lower"] <= forecast) & (forecast <= interval["upper"])).all()
+    with pytest.raises(ValueError, match="future"):
+        known.predict_interval()
+
+
+def test_arrays_give_an_ndarray_of_the_columns():
+    y = noisy_season().to_numpy()
+    forecaster = Forecaster(Ridge(), window_size=12, horizon=4).fit(y)
+    interval = forecaster.predict_interval()
+    assert isinstance(interval, np.ndarray) and interval.shape == (4, 2)
+    forecast = forecaster.predict()
+    assert (interval[:, 0] <= forecast).all() and (forecast <= interval[:, 1]).all()
+    assert forecaster.predict_quantiles(quantiles=[0.1, 0.5, 0.9]).shape == (4, 3)
+
+
+def test_residuals_are_out_of_sample_one_per_step_and_held_out_period():
+    y = noisy_season(n=120)
+    forecaster = Forecaster(LinearRegression(), window_size=12, horizon=4).fit(y)
+    residuals = forecaster.residuals_
+    assert residuals.shape[1:] == (4, 1)
+    counts = np.isfinite(residuals).sum(axis=0)[:, 0]
+    # windows: 120 - 12 - 12 - 4 + 1 = 93; a quarter held out: 24 periods per step
+    assert forecaster.n_windows_ == 93
+    assert (counts == 24).all()
+
+
+# -- calibration ----------------------------------------------------------------------
+
+
+def test_near_nominal_coverage_on_a_series_with_known_noise():
+    # Many independent hold-outs of a series with Gaussian noise: the
+    # empirical coverage of the 80% interval is near 80%, of the 90% near 90%.
+    inside = {0.8: [], 0.9: []}
+    widths = []
+    for seed in range(12):
+        y = noisy_season(n=192, noise=2.0, seed=seed)
+        train, test = y[:-6], y[-6:]
+        forecaster = Forecaster(LinearRegression(), window_size=12, horizon=6).fit(train)
+        interval = forecaster.predict_interval(coverage=[0.8, 0.9])
+        for c in (0.8, 0.9):
+            inside[c].extend((interval[(c, "lower")] <= test) & (test <= interval[(c, "upper")]))
+        widths.append((interval[(0.9, "upper")] - interval[(0.9, "lower")]).mean())
+    assert 0.7 <= np.mean(inside[0.8]) <= 0.92
+    assert 0.8 <= np.mean(inside[0.9]) <= 0.98
+    # the width of a 90% normal interval is 2 * 1.645 * sigma (6.6 here), plus the model's error
+    assert 5.5 < np.mean(widths) < 9.5
+
+
+def test_recurrent_estimator_gives_intervals_with_early_stopping_and_refit():
+    y = noisy_season(n=120, noise=1.0)
+    tiny = LSTMRegressor(hidden_size=8, max_iter=15, early_stopping=True, learning_rate_init=0.01, device="cpu")
+    for refit in (True, False):
+        forecaster = Forecaster(tiny, window_size=12, horizon=3, n_estimators=1, refit=refit, random_state=0)
+        forecaster.fit(y)
+        interval = forecaster.predict_interval()
+        forecast = forecaster.predict()
+        assert np.isfinite(interval.to_numpy()).all()
+        assert ((interval["lower"] <= forecast) & (forecast <= interval["upper"])).all()
+
+
+def test_conformal_rank_and_too_few_errors():
+    residuals = np.arange(1.0, 20.0)[:, None, None] - 10  # 19 errors, -9 .. 9, one step
+    offsets = quantile_offsets(residuals, np.array([0.05, 0.5, 0.95]))[:, 0, 0]
+    spread = np.mean(np.abs(residuals))
+    # (n + 1) * 0.95 = 19: the largest error; (n + 1) * 0.05 = 1: the smallest
+    np.testing.assert_allclose(offsets, [-9, 0, 9])
+    assert spread > 0
+    few = quantile_offsets(residuals[:5], np.array([0.01, 0.99]))[:, 0, 0]
+    assert few[0] == -np.inf and few[1] == np.inf
+
+
+def test_bounds_are_symmetric_around_the_forecast_even_with_biased_errors():
+    residuals = np.linspace(1.0, 3.0, 50)[:, None, None]  # all positive: the forecast was too low
+    offsets = quantile_offsets(residuals, np.array([0.05, 0.25, 0.5, 0.75, 0.95]))[:, 0, 0]
+    np.testing.assert_allclose(offsets, -offsets[::-1])
+    assert offsets[2] == 0 and 0 < offsets[3] < offsets[4]
+
+
+# -- bad input ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("coverage", [0, 1, 1.5, -0.1, [0.8, 1.0], [], "0.9", [0.8, 0.8], True])
+def test_bad_coverage_is_a_clear_error(fitted, coverage):
+    with pytest.raises(ValueError, match="coverage"):
+        fitted.predict_interval(coverage=coverage)
+
+
+@pytest.mark.parametrize(
+    ("quantiles", "message"),
+    [
+        ([0.9, 0.1], "sorted"),
+        ([0.1, 0.5, 0.5], "repeated"),
+        ([0.0, 0.5], r"in \(0, 1\)"),
+        ([0.5, 1.0], r"in \(0, 1\)"),
+        ([], "non-empty"),
+        (["a"], r"in \(0, 1\)"),
+    ],
+)
+def test_bad_quantiles_are_a_clear_error(fitted, quantiles, message):
+    with pytest.raises(ValueError, match=message):
+        fitted.predict_quantiles(quantiles=quantiles)
+
+
+def test_unfitted_forecaster_raises_not_fitted():
+    for method in ("predict_interval", "predict_quantiles"):
+        with pytest.raises(NotFittedError):
+            getattr(Forecaster(Ridge()), method)()
+
+
+def test_too_few_windows_to_hold_out_is_a_clear_error():
+    y = noisy_season(n=28)
+    with pytest.warns(UserWarning):
+        forecaster = Forecaster(Ridge(), window_size=12, horizon=3).fit(y)  # 2 windows
+    assert forecaster.residuals_.shape[0] == 0
+    with pytest.raises(ValueError, match="too few to hold"):
+        forecaster.predict_interval()
+
+
+def test_changed_parameters_after_fit_are_reported(fitted):
+    from sklearn.base import clone
+
+    changed = clone(fitted).set_params(horizon=5)
+    changed.__dict__.update({k: v for k, v in fitted.__dict__.items() if k.endswith("_") or k.startswith("_")})
+    with pytest.raises(ValueError, match="changed since fit"):
+        changed.predict_interval()
+
+
+# -- plotting -------------------------------------------------------------------------------
+
+
+def test_plot_forecast_draws_history_forecast_and_bands(fitted):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    history = noisy_season()[-36:]
+    interval = fitted.predict_interval(coverage=[0.8, 0.9])
+    ax = plot_forecast(history, fitted.predict(), interval)
+    assert len(ax.lines) == 2 and len(ax.collections) == 2
+    ax2 = plot_forecast(history, fitted.predict(), fitted.predict_interval(), ax=plt.figure().add_subplot())
+    assert len(ax2.collections) == 1
+    plt.close("all")
+    with pytest.raises(ValueError, match="one series"):
+        plot_forecast(panel_of({"a": history, "b": history}), fitted.predict())
