@@ -499,5 +499,6 @@ def test_automatic_downsampling_leaves_at_most_64_steps(n_steps, expected):
     X, y = _task(LSTMClassifier, n=20, n_steps=n_steps)
     model = fast(LSTMClassifier, max_iter=1, downsample="auto").fit(X, y)
     assert model.downsample_ == expected == model.net_.module_.downsample
-    varying = fast(LSTMClassifier, max_iter=1, downsample="auto").fit([s[: n_steps - i % 5] for i, s in enumerate(X)], y)
+    ragged = [s[: n_steps - i % 5] for i, s in enumerate(X)]
+    varying = fast(LSTMClassifier, max_iter=1, downsample="auto").fit(ragged, y)
     assert varying.downsample_ == expected
