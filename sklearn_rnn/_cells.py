@@ -39,6 +39,12 @@ def _new(shape, like, ragged):
     return like.new_zeros(shape) if ragged else like.new_empty(shape)
 
 
+# The recurrences run under ``torch.inference_mode()`` on buffers allocated
+# outside it: views and in-place operations skip autograd's bookkeeping
+# (about 10% of a step), and every tensor that leaves a function is a normal
+# tensor.
+
+
 def _gru_forward(x, w_ih, w_hh, b_ih, b_hh, batch_sizes):
     """GRU recurrence; returns the output and what the backward pass needs.
 
@@ -48,7 +54,6 @@ def _gru_forward(x, w_ih, w_hh, b_ih, b_hh, batch_sizes):
     """
     T, B, n_features = x.shape
     H = w_hh.shape[1]
-    ragged = batch_sizes is not None
     x2 = x.reshape(T * B, n_features)
     # Input projections of every step at once, with the recurrent biases of r
     # and z folded in; the candidate's input part goes to n.
@@ -56,10 +61,16 @@ def _gru_forward(x, w_ih, w_hh, b_ih, b_hh, batch_sizes):
     torch.addmm(b_ih[: 2 * H] + b_hh[: 2 * H], x2, w_ih[: 2 * H].t(), out=a.view(T * B, 3 * H)[:, : 2 * H])
     a[..., 2 * H :] = b_hh[2 * H :]
     n = torch.addmm(b_ih[2 * H :], x2, w_ih[2 * H :].t()).view(T, B, H)
-    out = _new((T, B, H), x, ragged)
-    w_hh_t = w_hh.t()
-    h = x.new_zeros(B, H)
-    if not ragged:
+    out = _new((T, B, H), x, batch_sizes is not None)
+    with torch.inference_mode():
+        _gru_recurrence(a, n, out, w_hh.t(), batch_sizes)
+    return out, a, n
+
+
+def _gru_recurrence(a, n, out, w_hh_t, batch_sizes):
+    T, B, H = out.shape
+    h = out.new_zeros(B, H)
+    if batch_sizes is None:
         A, RZ, R, Z, GN = (
             a.unbind(),
             a[..., : 2 * H].unbind(),
@@ -74,7 +85,7 @@ def _gru_forward(x, w_ih, w_hh, b_ih, b_hh, batch_sizes):
             RZ[t].sigmoid_()
             N[t].addcmul_(R[t], GN[t]).tanh_()
             h = torch.lerp(N[t], h, Z[t], out=HS[t])
-        return out, a, n
+        return
     rz, r, z, gn = a[..., : 2 * H], a[..., :H], a[..., H : 2 * H], a[..., 2 * H :]
     for t, bs in enumerate(batch_sizes):
         if t:
@@ -82,13 +93,34 @@ def _gru_forward(x, w_ih, w_hh, b_ih, b_hh, batch_sizes):
         rz[t, :bs].sigmoid_()
         n_t = n[t, :bs].addcmul_(r[t, :bs], gn[t, :bs]).tanh_()
         h = torch.lerp(n_t, h[:bs], z[t, :bs], out=out[t, :bs])
-    return out, a, n
 
 
 def _gru_backward(grad_h, x, w_ih, w_hh, out, a, n, batch_sizes, need_x):
     """Gradients of the GRU direction; ``grad_h`` (T, B, H) is overwritten."""
     T, B, n_features = x.shape
     H = w_hh.shape[1]
+    # grad's blocks are [n_input, r, z, n_recurrent]: the gradients of the
+    # pre-activations, so that blocks 1:4 are those for W_hh's rows and blocks
+    # 0:3 those for W_ih's rows in the order [n, r, z].
+    grad = _new((T, B, 4, H), x, batch_sizes is not None)
+    with torch.inference_mode():
+        _gru_backward_recurrence(grad_h, grad, out, a, n, w_hh, batch_sizes)
+    grad2 = grad.view(T * B, 4 * H)
+    grad_gh, grad_gi = grad2[:, H:], grad2[:, : 3 * H]
+    grad_w_hh = grad_gh[B:].t().mm(out[:-1].reshape((T - 1) * B, H))
+    grad_w_ih = grad_gi.t().mm(x.reshape(T * B, n_features))
+    grad_w_ih = torch.cat([grad_w_ih[H:], grad_w_ih[:H]])
+    sums = grad2.sum(0)
+    grad_b_hh = sums[H:]
+    grad_b_ih = torch.cat([sums[H : 3 * H], sums[:H]])
+    grad_x = None
+    if need_x:
+        grad_x = grad_gi.mm(torch.cat([w_ih[2 * H :], w_ih[: 2 * H]])).view(T, B, n_features)
+    return grad_x, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh
+
+
+def _gru_backward_recurrence(grad_h, grad, out, a, n, w_hh, batch_sizes):
+    T, B, H = out.shape
     rz, r, z, gh_n = a[..., : 2 * H], a[..., :H], a[..., H : 2 * H], a[..., 2 * H :]
     # The gradients of the recurrent pre-activations [r, z, n] of step t are
     # dh_t * k[t]: k holds everything that does not depend on the recurrence,
@@ -96,15 +128,12 @@ def _gru_backward(grad_h, x, w_ih, w_hh, out, a, n, batch_sizes, need_x):
     s = torch.addcmul(rz, rz, rz, value=-1.0)  # [r (1 - r), z (1 - z)]
     k_n = torch.addcmul(n.new_ones(()), n, n, value=-1.0)  # 1 - n^2
     k_n.addcmul_(k_n, z, value=-1.0)  # (1 - z)(1 - n^2) = d h / d (candidate's pre-activation)
-    k = x.new_empty(T, B, 3, H)
+    k = n.new_empty(T, B, 3, H)
     torch.mul(k_n, gh_n, out=k[:, :, 0]).mul_(s[..., :H])
     torch.sub(out[:-1], n[1:], out=k[1:, :, 1])  # h_{t-1} - n_t
     torch.neg(n[0], out=k[0, :, 1])
     k[:, :, 1].mul_(s[..., H:])
     torch.mul(k_n, r, out=k[:, :, 2])
-    # grad's blocks are [n_input, r, z, n_recurrent]: blocks 1:4 are the
-    # gradients for W_hh's rows, blocks 0:3 those for W_ih's rows in the order [n, r, z].
-    grad = _new((T, B, 4, H), x, batch_sizes is not None)
     grad_rec = grad[:, :, 1:]
     if batch_sizes is None:
         DH, DHu, Z, K = grad_h.unbind(), grad_h.unsqueeze(2).unbind(), z.unbind(), k.unbind()
@@ -121,64 +150,60 @@ def _gru_backward(grad_h, x, w_ih, w_hh, out, a, n, batch_sizes, need_x):
                 grad_h[t - 1, :bs].addcmul_(grad_h[t, :bs], z[t, :bs])
                 grad_h[t - 1, :bs].addmm_(grad_rec[t, :bs].view(bs, 3 * H), w_hh)
     torch.mul(grad_h, k_n, out=grad[:, :, 0])
-    grad2 = grad.view(T * B, 4 * H)
-    grad_gh, grad_gi = grad2[:, H:], grad2[:, : 3 * H]
-    grad_w_hh = grad_gh[B:].t().mm(out[:-1].reshape((T - 1) * B, H))
-    grad_w_ih = grad_gi.t().mm(x.reshape(T * B, n_features))
-    grad_w_ih = torch.cat([grad_w_ih[H:], grad_w_ih[:H]])
-    sums = grad2.sum(0)
-    grad_b_hh = sums[H:]
-    grad_b_ih = torch.cat([sums[H : 3 * H], sums[:H]])
-    grad_x = None
-    if need_x:
-        grad_x = grad_gi.mm(torch.cat([w_ih[2 * H :], w_ih[: 2 * H]])).view(T, B, n_features)
-    return grad_x, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh
 
 
 def _elman_forward(x, w_ih, w_hh, b_ih, b_hh, batch_sizes, relu, valid):
     T, B, n_features = x.shape
-    H = w_hh.shape[1]
     # The output starts as the input projections and is overwritten in place.
-    out = torch.addmm(b_ih + b_hh, x.reshape(T * B, n_features), w_ih.t()).view(T, B, H)
-    w_hh_t = w_hh.t()
+    out = torch.addmm(b_ih + b_hh, x.reshape(T * B, n_features), w_ih.t()).view(T, B, -1)
+    with torch.inference_mode():
+        _elman_recurrence(out, w_hh.t(), batch_sizes, relu)
+        if valid is not None:
+            out.masked_fill_(~valid, 0.0)
+    return out
+
+
+def _elman_recurrence(out, w_hh_t, batch_sizes, relu):
     activate = torch.Tensor.relu_ if relu else torch.Tensor.tanh_
+    activate(out[0])
     if batch_sizes is None:
         HS = out.unbind()
-        activate(HS[0])
-        for t in range(1, T):
+        for t in range(1, len(HS)):
             activate(HS[t].addmm_(HS[t - 1], w_hh_t))
-        return out
-    activate(out[0])
-    for t in range(1, T):
+        return
+    for t in range(1, out.shape[0]):
         bs = batch_sizes[t]
         activate(out[t, :bs].addmm_(out[t - 1, :bs], w_hh_t))
-    out.masked_fill_(~valid, 0.0)
-    return out
 
 
 def _elman_backward(grad_h, x, w_ih, w_hh, out, batch_sizes, relu, need_x):
     """Gradients of the Elman direction; ``grad_h`` (T, B, H) is overwritten."""
     T, B, n_features = x.shape
     H = w_hh.shape[1]
-    k = (out > 0).to(out.dtype) if relu else torch.addcmul(out.new_ones(()), out, out, value=-1.0)
-    # grad_h[t] becomes the gradient of step t's pre-activation.
-    if batch_sizes is None:
-        DH, K = grad_h.unbind(), k.unbind()
-        for t in range(T - 1, 0, -1):
-            DH[t - 1].addmm_(DH[t].mul_(K[t]), w_hh)
-        DH[0].mul_(K[0])
-    else:
-        for t in range(T - 1, -1, -1):
-            bs = batch_sizes[t]
-            grad_t = grad_h[t, :bs].mul_(k[t, :bs])
-            if t:
-                grad_h[t - 1, :bs].addmm_(grad_t, w_hh)
+    with torch.inference_mode():
+        _elman_backward_recurrence(grad_h, out, w_hh, batch_sizes, relu)
     grad_a = grad_h.view(T * B, H)
     grad_w_hh = grad_a[B:].t().mm(out[:-1].reshape((T - 1) * B, H))
     grad_b = grad_a.sum(0)
     grad_w_ih = grad_a.t().mm(x.reshape(T * B, n_features))
     grad_x = grad_a.mm(w_ih).view(T, B, n_features) if need_x else None
     return grad_x, grad_w_ih, grad_w_hh, grad_b, grad_b.clone()
+
+
+def _elman_backward_recurrence(grad_h, out, w_hh, batch_sizes, relu):
+    # grad_h[t] becomes the gradient of step t's pre-activation.
+    k = (out > 0).to(out.dtype) if relu else torch.addcmul(out.new_ones(()), out, out, value=-1.0)
+    if batch_sizes is None:
+        DH, K = grad_h.unbind(), k.unbind()
+        for t in range(len(DH) - 1, 0, -1):
+            DH[t - 1].addmm_(DH[t].mul_(K[t]), w_hh)
+        DH[0].mul_(K[0])
+        return
+    for t in range(out.shape[0] - 1, -1, -1):
+        bs = batch_sizes[t]
+        grad_t = grad_h[t, :bs].mul_(k[t, :bs])
+        if t:
+            grad_h[t - 1, :bs].addmm_(grad_t, w_hh)
 
 
 def _writable_grad(grad_out, valid):

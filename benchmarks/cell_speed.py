@@ -1,0 +1,173 @@
+"""Training epoch and predict time of the recurrent layers alone: torch's against ours.
+
+Run ``python benchmarks/cell_speed.py`` (a few minutes) or add ``--quick``
+for a smoke run. Each candidate is a recurrent layer with a linear head on
+its last hidden state, trained by the textbook loop (``torch.randperm``
+minibatches, MSE, Adam at 1e-3); predict is a batched forward pass of the
+whole training set under ``torch.inference_mode()``, with the estimators'
+CPU batch size rule.
+
+Candidates (``--candidates``): ``lstm``, ``gru``, ``rnn`` (``torch.nn``)
+and ``gru-fast``, ``rnn-fast`` (:class:`sklearn_rnn._cells.GRULayers` and
+``RNNLayers``, tanh). All run in this one process, each after an untimed
+warm-up epoch, interleaved round by round with the order rotating. The table
+gives medians over the rounds of wall-clock seconds, and each candidate's
+ratio to ``lstm``: the median of the per-round ratios ("paired", robust to
+the load of a shared machine drifting between rounds) and the ratio of the
+fastest rounds ("min": load only adds time). The load average is printed
+with every block: on a loaded machine, compare the 1-thread figures.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import _common as C  # noqa: E402
+
+from sklearn_rnn._cells import GRULayers, RNNLayers  # noqa: E402
+
+# name: (n_samples, n_timesteps, n_features, batch_size)
+WORKLOADS = {"medium": (20_000, 24, 4, 64), "seed": (100, 10, 1, 10)}
+QUICK_WORKLOADS = {"medium": (1_000, 24, 4, 64), "seed": (100, 10, 1, 10)}
+HIDDEN = {"medium": (32, 128), "seed": (10,)}
+CANDIDATES = ("lstm", "gru", "rnn", "gru-fast", "rnn-fast")
+LAYERS = {
+    "lstm": lambda f, h: nn.LSTM(f, h, batch_first=True),
+    "gru": lambda f, h: nn.GRU(f, h, batch_first=True),
+    "rnn": lambda f, h: nn.RNN(f, h, batch_first=True),
+    "gru-fast": GRULayers,
+    "rnn-fast": RNNLayers,
+}
+
+
+class Network(nn.Module):
+    """A recurrent layer and a linear head on the last hidden state."""
+
+    def __init__(self, candidate, n_features, hidden_size):
+        super().__init__()
+        self.recurrent = LAYERS[candidate](n_features, hidden_size)
+        self.head = nn.Linear(hidden_size, 1)
+
+    def forward(self, X):
+        output = self.recurrent(X)
+        if isinstance(output, tuple):
+            output = output[0]
+        return self.head(output[:, -1])
+
+
+def train_epoch(network, optimizer, X, y, batch_size):
+    network.train()
+    criterion = nn.MSELoss()
+    for index in torch.randperm(len(X)).split(batch_size):
+        optimizer.zero_grad(set_to_none=True)
+        loss = criterion(network(X[index]), y[index])
+        loss.backward()
+        optimizer.step()
+
+
+def predict(network, X, batch_size):
+    network.eval()
+    with torch.inference_mode():
+        return torch.cat([network(X[start : start + batch_size]) for start in range(0, len(X), batch_size)])
+
+
+def run_block(workload, sizes, hidden_size, candidates, rounds):
+    """Time every candidate ``rounds`` times, interleaved; returns {name: (train, predict)} lists."""
+    n_samples, n_timesteps, n_features, batch_size = sizes
+    X_np, y_np = C.make_data(n_samples, n_timesteps, n_features)
+    X, y = torch.from_numpy(X_np), torch.from_numpy(y_np).reshape(-1, 1)
+    predict_batch = C.inference_batch_size(n_timesteps, hidden_size)
+    models = {}
+    for name in candidates:
+        torch.manual_seed(0)
+        network = Network(name, n_features, hidden_size)
+        optimizer = torch.optim.Adam(network.parameters(), lr=C.LEARNING_RATE)
+        train_epoch(network, optimizer, X, y, batch_size)  # warm-up
+        predict(network, X, predict_batch)
+        models[name] = (network, optimizer)
+    times = {name: ([], []) for name in candidates}
+    for round_ in range(rounds):
+        order = list(candidates[round_ % len(candidates) :]) + list(candidates[: round_ % len(candidates)])
+        for name in order:
+            network, optimizer = models[name]
+            start = time.perf_counter()
+            train_epoch(network, optimizer, X, y, batch_size)
+            middle = time.perf_counter()
+            predict(network, X, predict_batch)
+            times[name][0].append(middle - start)
+            times[name][1].append(time.perf_counter() - middle)
+    return times
+
+
+def ratio_columns(values, baseline):
+    paired = statistics.median(v / b for v, b in zip(values, baseline, strict=True))
+    return f"{paired:.2f}", f"{min(values) / min(baseline):.2f}"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 medium sequences and 3 rounds, for a smoke run")
+    parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 5; 3 with --quick)")
+    parser.add_argument(
+        "--threads", default="1,all", help="comma-separated torch thread counts; 'all' = torch's default"
+    )
+    parser.add_argument("--workloads", default="medium,seed", help=f"comma-separated, of {list(WORKLOADS)}")
+    parser.add_argument("--hidden", default=None, help="comma-separated hidden sizes (default 32,128 medium; 10 seed)")
+    parser.add_argument("--candidates", default=",".join(CANDIDATES), help=f"comma-separated, of {list(CANDIDATES)}")
+    args = parser.parse_args(argv)
+    rounds = args.rounds or (3 if args.quick else 5)
+    all_threads = torch.get_num_threads()
+    thread_counts = [all_threads if t == "all" else int(t) for t in args.threads.split(",")]
+    candidates = tuple(args.candidates.split(","))
+    if "lstm" not in candidates:
+        candidates = ("lstm", *candidates)
+    workloads = QUICK_WORKLOADS if args.quick else WORKLOADS
+    print(C.machine_line())
+    print(
+        f"# {rounds} interleaved rounds; medians of wall-clock time per epoch (s) "
+        "and per predict of the training set (ms)\n"
+    )
+    for workload in args.workloads.split(","):
+        hidden_sizes = [int(h) for h in args.hidden.split(",")] if args.hidden else HIDDEN[workload]
+        for hidden_size in hidden_sizes:
+            for threads in thread_counts:
+                torch.set_num_threads(threads)
+                load_before = os.getloadavg()[0]
+                times = run_block(workload, workloads[workload], hidden_size, candidates, rounds)
+                n_samples, n_timesteps, n_features, batch_size = workloads[workload]
+                print(
+                    f"## {workload} ({n_samples} x {n_timesteps} x {n_features}, batch {batch_size}), "
+                    f"hidden {hidden_size}, {threads} thread(s); load average {load_before:.2f} -> "
+                    f"{os.getloadavg()[0]:.2f}"
+                )
+                train_lstm, predict_lstm = times["lstm"]
+                rows = []
+                for name in candidates:
+                    train, pred = times[name]
+                    rows.append(
+                        [
+                            name,
+                            f"{statistics.median(train):.4g}",
+                            *ratio_columns(train, train_lstm),
+                            f"{statistics.median(pred) * 1e3:.4g}",
+                            *ratio_columns(pred, predict_lstm),
+                        ]
+                    )
+                header = ["layer", "epoch s", "/lstm paired", "/lstm min", "predict ms", "/lstm paired", "/lstm min"]
+                C.print_table(header, rows)
+                print()
+    return 0
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    sys.exit(main())
