@@ -9,7 +9,11 @@ CPU batch size rule.
 
 Candidates (``--candidates``): ``lstm``, ``gru``, ``rnn`` (``torch.nn``)
 and ``gru-fast``, ``rnn-fast`` (:class:`sklearn_rnn._cells.GRULayers` and
-``RNNLayers``, tanh). All run in this one process, each after an untimed
+``RNNLayers``, tanh); on request, the other options tried for a faster GRU:
+``gru-loop`` (the textbook cell loop, recorded by autograd), ``gru-script``
+(the same loop scripted with TorchScript) and ``gru-compile`` (the same loop
+through ``torch.compile``; needs a C++ compiler, and its compile time shows
+in the "warm-up s" column: first epoch and predict). All run in this one process, each after an untimed
 warm-up epoch, interleaved round by round with the order rotating. The table
 gives medians over the rounds of wall-clock seconds, and each candidate's
 ratio to ``lstm``: the median of the per-round ratios ("paired", robust to
@@ -40,12 +44,56 @@ WORKLOADS = {"medium": (20_000, 24, 4, 64), "seed": (100, 10, 1, 10)}
 QUICK_WORKLOADS = {"medium": (1_000, 24, 4, 64), "seed": (100, 10, 1, 10)}
 HIDDEN = {"medium": (32, 128), "seed": (10,)}
 CANDIDATES = ("lstm", "gru", "rnn", "gru-fast", "rnn-fast")
+# Other ways to a faster GRU, measured with --candidates (not run by default):
+# the textbook cell loop recorded by autograd, as is, TorchScript-scripted, or
+# through torch.compile (its compile time shows in the warm-up column).
+OPTIONS = ("gru-loop", "gru-script", "gru-compile")
+
+
+def gru_loop(x, w_ih, w_hh, b_ih, b_hh):
+    """The textbook GRU over a batch-first sequence, every operation recorded by autograd."""
+    B, T = x.shape[0], x.shape[1]
+    H = w_hh.shape[1]
+    gi = torch.nn.functional.linear(x, w_ih, b_ih)
+    h = x.new_zeros(B, H)
+    outputs = []
+    for t in range(T):
+        gh = torch.nn.functional.linear(h, w_hh, b_hh)
+        i_r, i_z, i_n = gi[:, t].chunk(3, 1)
+        h_r, h_z, h_n = gh.chunk(3, 1)
+        r = torch.sigmoid(i_r + h_r)
+        z = torch.sigmoid(i_z + h_z)
+        n = torch.tanh(i_n + r * h_n)
+        h = n + z * (h - n)
+        outputs.append(h)
+    return torch.stack(outputs, 1)
+
+
+class LoopGRU(nn.GRU):
+    """``nn.GRU``'s parameters run through ``gru_loop``, as is, scripted or compiled."""
+
+    def __init__(self, input_size, hidden_size, how):
+        super().__init__(input_size, hidden_size, batch_first=True)
+        if how == "script":
+            self.function = torch.jit.script(gru_loop)
+        elif how == "compile":
+            self.function = torch.compile(gru_loop)
+        else:
+            self.function = gru_loop
+
+    def forward(self, X):
+        return self.function(X, *self._flat_weights)
+
+
 LAYERS = {
     "lstm": lambda f, h: nn.LSTM(f, h, batch_first=True),
     "gru": lambda f, h: nn.GRU(f, h, batch_first=True),
     "rnn": lambda f, h: nn.RNN(f, h, batch_first=True),
     "gru-fast": GRULayers,
     "rnn-fast": RNNLayers,
+    "gru-loop": lambda f, h: LoopGRU(f, h, "eager"),
+    "gru-script": lambda f, h: LoopGRU(f, h, "script"),
+    "gru-compile": lambda f, h: LoopGRU(f, h, "compile"),
 }
 
 
@@ -80,8 +128,16 @@ def predict(network, X, batch_size):
         return torch.cat([network(X[start : start + batch_size]) for start in range(0, len(X), batch_size)])
 
 
+HEADER = ["layer", "epoch s", "/lstm paired", "/lstm min", "predict ms", "/lstm paired", "/lstm min", "warm-up s"]
+
+
 def run_block(workload, sizes, hidden_size, candidates, rounds):
-    """Time every candidate ``rounds`` times, interleaved; returns {name: (train, predict)} lists."""
+    """Time every candidate ``rounds`` times, interleaved.
+
+    Returns ``{name: (train seconds, predict seconds, warm-up seconds)}``, the
+    first two lists over the rounds; the warm-up is the first epoch and predict
+    (compilation included).
+    """
     n_samples, n_timesteps, n_features, batch_size = sizes
     X_np, y_np = C.make_data(n_samples, n_timesteps, n_features)
     X, y = torch.from_numpy(X_np), torch.from_numpy(y_np).reshape(-1, 1)
@@ -91,14 +147,15 @@ def run_block(workload, sizes, hidden_size, candidates, rounds):
         torch.manual_seed(0)
         network = Network(name, n_features, hidden_size)
         optimizer = torch.optim.Adam(network.parameters(), lr=C.LEARNING_RATE)
-        train_epoch(network, optimizer, X, y, batch_size)  # warm-up
+        start = time.perf_counter()
+        train_epoch(network, optimizer, X, y, batch_size)
         predict(network, X, predict_batch)
-        models[name] = (network, optimizer)
-    times = {name: ([], []) for name in candidates}
+        models[name] = (network, optimizer, time.perf_counter() - start)
+    times = {name: ([], [], models[name][2]) for name in candidates}
     for round_ in range(rounds):
         order = list(candidates[round_ % len(candidates) :]) + list(candidates[: round_ % len(candidates)])
         for name in order:
-            network, optimizer = models[name]
+            network, optimizer, _ = models[name]
             start = time.perf_counter()
             train_epoch(network, optimizer, X, y, batch_size)
             middle = time.perf_counter()
@@ -122,7 +179,9 @@ def main(argv=None):
     )
     parser.add_argument("--workloads", default="medium,seed", help=f"comma-separated, of {list(WORKLOADS)}")
     parser.add_argument("--hidden", default=None, help="comma-separated hidden sizes (default 32,128 medium; 10 seed)")
-    parser.add_argument("--candidates", default=",".join(CANDIDATES), help=f"comma-separated, of {list(CANDIDATES)}")
+    parser.add_argument(
+        "--candidates", default=",".join(CANDIDATES), help=f"comma-separated, of {list(CANDIDATES + OPTIONS)}"
+    )
     args = parser.parse_args(argv)
     rounds = args.rounds or (3 if args.quick else 5)
     all_threads = torch.get_num_threads()
@@ -149,10 +208,10 @@ def main(argv=None):
                     f"hidden {hidden_size}, {threads} thread(s); load average {load_before:.2f} -> "
                     f"{os.getloadavg()[0]:.2f}"
                 )
-                train_lstm, predict_lstm = times["lstm"]
+                train_lstm, predict_lstm, _ = times["lstm"]
                 rows = []
                 for name in candidates:
-                    train, pred = times[name]
+                    train, pred, warm_up = times[name]
                     rows.append(
                         [
                             name,
@@ -160,10 +219,10 @@ def main(argv=None):
                             *ratio_columns(train, train_lstm),
                             f"{statistics.median(pred) * 1e3:.4g}",
                             *ratio_columns(pred, predict_lstm),
+                            f"{warm_up:.3g}",
                         ]
                     )
-                header = ["layer", "epoch s", "/lstm paired", "/lstm min", "predict ms", "/lstm paired", "/lstm min"]
-                C.print_table(header, rows)
+                C.print_table(HEADER, rows)
                 print()
     return 0
 
