@@ -35,6 +35,11 @@ __all__ = ["GRULayers", "RNNLayers"]
 # touched by the recurrence: the buffers are zero there.
 
 
+# Inference buffers hold about this many values (a few steps' gates), so that
+# they stay in the cache.
+_INFERENCE_CHUNK_ELEMENTS = 1 << 17
+
+
 def _new(shape, like, ragged):
     return like.new_zeros(shape) if ragged else like.new_empty(shape)
 
@@ -67,9 +72,14 @@ def _gru_forward(x, w_ih, w_hh, b_ih, b_hh, batch_sizes):
     return out, a, n
 
 
-def _gru_recurrence(a, n, out, w_hh_t, batch_sizes):
+def _gru_recurrence(a, n, out, w_hh_t, batch_sizes, h=None):
+    """Steps over the buffers from state ``h`` (None: zero); returns the last state."""
     T, B, H = out.shape
-    h = out.new_zeros(B, H)
+    first = 0
+    if h is None:
+        # h = 0: the first step's recurrent part is the bias alone, already in a[0].
+        h = out.new_zeros(B, H)
+        first = 1
     if batch_sizes is None:
         A, RZ, R, Z, GN = (
             a.unbind(),
@@ -80,19 +90,48 @@ def _gru_recurrence(a, n, out, w_hh_t, batch_sizes):
         )
         N, HS = n.unbind(), out.unbind()
         for t in range(T):
-            if t:  # h_0 = 0: the first step's recurrent part is the bias alone
+            if t >= first:
                 A[t].addmm_(h, w_hh_t)
             RZ[t].sigmoid_()
             N[t].addcmul_(R[t], GN[t]).tanh_()
             h = torch.lerp(N[t], h, Z[t], out=HS[t])
-        return
+        return h
     rz, r, z, gn = a[..., : 2 * H], a[..., :H], a[..., H : 2 * H], a[..., 2 * H :]
     for t, bs in enumerate(batch_sizes):
-        if t:
+        if t >= first:
             a[t, :bs].addmm_(h[:bs], w_hh_t)
         rz[t, :bs].sigmoid_()
         n_t = n[t, :bs].addcmul_(r[t, :bs], gn[t, :bs]).tanh_()
         h = torch.lerp(n_t, h[:bs], z[t, :bs], out=out[t, :bs])
+    return h
+
+
+def _gru_inference(x, w_ih, w_hh, b_ih, b_hh, batch_sizes):
+    """The GRU's output alone, with buffers for a few steps at a time.
+
+    Without a backward pass to feed, the gates need not be kept for every
+    step: small buffers reused chunk after chunk stay in the cache.
+    """
+    T, B, n_features = x.shape
+    H = w_hh.shape[1]
+    out = _new((T, B, H), x, batch_sizes is not None)
+    chunk = min(T, max(1, _INFERENCE_CHUNK_ELEMENTS // (B * 4 * H)))
+    a = x.new_empty(chunk, B, 3 * H)
+    n = x.new_empty(chunk, B, H)
+    bias_rz = b_ih[: 2 * H] + b_hh[: 2 * H]
+    w_hh_t = w_hh.t()
+    h = None
+    with torch.inference_mode():
+        for start in range(0, T, chunk):
+            stop = min(T, start + chunk)
+            x2 = x[start:stop].reshape((stop - start) * B, n_features)
+            a_chunk, n_chunk = a[: stop - start], n[: stop - start]
+            torch.addmm(bias_rz, x2, w_ih[: 2 * H].t(), out=a_chunk.view(-1, 3 * H)[:, : 2 * H])
+            a_chunk[..., 2 * H :] = b_hh[2 * H :]
+            torch.addmm(b_ih[2 * H :], x2, w_ih[2 * H :].t(), out=n_chunk.view(-1, H))
+            steps = None if batch_sizes is None else batch_sizes[start:stop]
+            h = _gru_recurrence(a_chunk, n_chunk, out[start:stop], w_hh_t, steps, h)
+    return out
 
 
 def _gru_backward(grad_h, x, w_ih, w_hh, out, a, n, batch_sizes, need_x):
@@ -397,7 +436,7 @@ class GRULayers(_RecurrentLayers):
     def _direction(self, x, weights, batch_sizes, valid, record):
         if record:
             return _GRUDirection.apply(x, *weights, batch_sizes, valid)
-        return _gru_forward(x, *weights, batch_sizes)[0]
+        return _gru_inference(x, *weights, batch_sizes)
 
 
 class RNNLayers(_RecurrentLayers):

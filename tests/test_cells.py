@@ -6,6 +6,7 @@ import pytest
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from sklearn_rnn import _cells as cells
 from sklearn_rnn._cells import GRULayers, RNNLayers
 
 # (our class, torch's class, extra constructor arguments)
@@ -148,14 +149,18 @@ def test_shorter_batch_than_padding_and_order(cell):
 
 
 @pytest.mark.parametrize("cell", CELLS)
-def test_inference_matches_training_path(cell):
+@pytest.mark.parametrize("chunk_steps", [None, 1, 2])
+def test_inference_matches_training_path(cell, chunk_steps, monkeypatch):
+    # Inference runs the GRU over chunks of steps; force chunks of 1 and 2 steps.
+    if chunk_steps is not None:
+        monkeypatch.setattr(cells, "_INFERENCE_CHUNK_ELEMENTS", chunk_steps * 3 * 4 * 4)
     torch.manual_seed(8)
-    ours, _ = make_pair(cell, 2, 4, num_layers=2)
+    ours, _ = make_pair(cell, 2, 4, num_layers=2, bidirectional=True)
     X = torch.randn(3, 5, 2)
-    lengths = torch.tensor([5, 2, 4])
-    with torch.inference_mode():
-        inferred = ours(X, lengths)
-    torch.testing.assert_close(inferred, ours(X, lengths).detach())
+    for lengths in (None, torch.tensor([5, 2, 4])):
+        with torch.inference_mode():
+            inferred = ours(X, lengths)
+        torch.testing.assert_close(inferred, ours(X, lengths).detach())
 
 
 @pytest.mark.parametrize("cell", CELLS)
