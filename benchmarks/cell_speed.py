@@ -5,7 +5,8 @@ for a smoke run. Each candidate is a recurrent layer with a linear head on
 its last hidden state, trained by the textbook loop (``torch.randperm``
 minibatches, MSE, Adam at 1e-3); predict is a batched forward pass of the
 whole training set under ``torch.inference_mode()``, with the estimators'
-CPU batch size rule.
+CPU batch size rule. A round times one epoch and one predict of the medium
+workload, ten of the seed workload (reported per epoch and per predict).
 
 Candidates (``--candidates``): ``lstm``, ``gru``, ``rnn`` (``torch.nn``)
 and ``gru-fast``, ``rnn-fast`` (:class:`sklearn_rnn._cells.GRULayers` and
@@ -39,9 +40,9 @@ import _common as C  # noqa: E402
 
 from sklearn_rnn._cells import GRULayers, RNNLayers  # noqa: E402
 
-# name: (n_samples, n_timesteps, n_features, batch_size)
-WORKLOADS = {"medium": (20_000, 24, 4, 64), "seed": (100, 10, 1, 10)}
-QUICK_WORKLOADS = {"medium": (1_000, 24, 4, 64), "seed": (100, 10, 1, 10)}
+# name: (n_samples, n_timesteps, n_features, batch_size, epochs timed per round)
+WORKLOADS = {"medium": (20_000, 24, 4, 64, 1), "seed": (100, 10, 1, 10, 10)}
+QUICK_WORKLOADS = {"medium": (1_000, 24, 4, 64, 1), "seed": (100, 10, 1, 10, 10)}
 HIDDEN = {"medium": (32, 128), "seed": (10,)}
 CANDIDATES = ("lstm", "gru", "rnn", "gru-fast", "rnn-fast")
 # Other ways to a faster GRU, measured with --candidates (not run by default):
@@ -138,7 +139,7 @@ def run_block(workload, sizes, hidden_size, candidates, rounds):
     first two lists over the rounds; the warm-up is the first epoch and predict
     (compilation included).
     """
-    n_samples, n_timesteps, n_features, batch_size = sizes
+    n_samples, n_timesteps, n_features, batch_size, epochs = sizes
     X_np, y_np = C.make_data(n_samples, n_timesteps, n_features)
     X, y = torch.from_numpy(X_np), torch.from_numpy(y_np).reshape(-1, 1)
     predict_batch = C.inference_batch_size(n_timesteps, hidden_size)
@@ -157,11 +158,13 @@ def run_block(workload, sizes, hidden_size, candidates, rounds):
         for name in order:
             network, optimizer, _ = models[name]
             start = time.perf_counter()
-            train_epoch(network, optimizer, X, y, batch_size)
+            for _ in range(epochs):
+                train_epoch(network, optimizer, X, y, batch_size)
             middle = time.perf_counter()
-            predict(network, X, predict_batch)
-            times[name][0].append(middle - start)
-            times[name][1].append(time.perf_counter() - middle)
+            for _ in range(epochs):
+                predict(network, X, predict_batch)
+            times[name][0].append((middle - start) / epochs)
+            times[name][1].append((time.perf_counter() - middle) / epochs)
     return times
 
 
@@ -202,9 +205,10 @@ def main(argv=None):
                 torch.set_num_threads(threads)
                 load_before = os.getloadavg()[0]
                 times = run_block(workload, workloads[workload], hidden_size, candidates, rounds)
-                n_samples, n_timesteps, n_features, batch_size = workloads[workload]
+                n_samples, n_timesteps, n_features, batch_size, epochs = workloads[workload]
                 print(
-                    f"## {workload} ({n_samples} x {n_timesteps} x {n_features}, batch {batch_size}), "
+                    f"## {workload} ({n_samples} x {n_timesteps} x {n_features}, batch {batch_size}, "
+                    f"{epochs} epoch(s) and predict(s) per round), "
                     f"hidden {hidden_size}, {threads} thread(s); load average {load_before:.2f} -> "
                     f"{os.getloadavg()[0]:.2f}"
                 )
