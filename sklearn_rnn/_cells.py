@@ -24,6 +24,7 @@ sequences still running, so that padded steps cost nothing and hold zeros.
 import torch
 from torch import nn
 from torch.nn import functional as F
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 __all__ = ["GRULayers", "RNNLayers"]
 
@@ -325,10 +326,13 @@ class _RecurrentLayers(nn.RNNBase):
         T, B, n_features = x.shape
         if n_features != self.input_size:
             raise ValueError(f"input has {n_features} features per step; the layers expect {self.input_size}.")
+        if lengths is not None:
+            lengths = _check_lengths(lengths, B, T)
+        if x.device.type != "cpu":
+            return self._torch_forward(input, lengths)
         batch_sizes = valid = order = None
         steps = T
         if lengths is not None:
-            lengths = _check_lengths(lengths, B, T)
             sorted_lengths, order = torch.sort(lengths, descending=True, stable=True)
             steps = int(sorted_lengths[0])
             if torch.equal(order, torch.arange(B)):
@@ -370,6 +374,17 @@ class _RecurrentLayers(nn.RNNBase):
         if steps < T:
             x = F.pad(x, (0, 0, 0, 0, 0, T - steps))
         return x.transpose(0, 1) if self.batch_first else x
+
+    def _torch_forward(self, input, lengths):
+        """The same through torch's own kernels (cuDNN on CUDA), for other devices than the CPU."""
+        torch_forward = nn.GRU.forward if self.mode == "GRU" else nn.RNN.forward
+        if lengths is None:
+            return torch_forward(self, input)[0]
+        packed = pack_padded_sequence(input, lengths, batch_first=self.batch_first, enforce_sorted=False)
+        output = torch_forward(self, packed)[0]
+        return pad_packed_sequence(
+            output, batch_first=self.batch_first, total_length=input.shape[1 if self.batch_first else 0]
+        )[0]
 
 
 class GRULayers(_RecurrentLayers):

@@ -175,6 +175,16 @@ def test_dropout_between_layers_only_in_training(cell):
     assert not torch.allclose(ours(X), reference(X)[0])
 
 
+@pytest.mark.parametrize("cell", CELLS)
+def test_torch_kernels_for_other_devices(cell):
+    # Off the CPU the layers run torch's own kernels (cuDNN on CUDA); checked here on the CPU.
+    torch.manual_seed(10)
+    ours, _ = make_pair(cell, 2, 4, num_layers=2, bidirectional=True)
+    X = torch.randn(3, 5, 2)
+    for lengths in (None, torch.tensor([5, 2, 4])):
+        torch.testing.assert_close(ours._torch_forward(X, lengths), ours(X, lengths))
+
+
 def test_pickle_round_trip():
     ours = GRULayers(2, 3)
     restored = pickle.loads(pickle.dumps(ours))
