@@ -10,7 +10,14 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+from ._cells import GRULayers, RNNLayers
+
+# The LSTM runs on PyTorch's fused oneDNN kernel; the GRU and the Elman RNN on
+# layers with a hand-written backward pass (same function and parameters as
+# nn.GRU / nn.RNN), which PyTorch's step-by-step CPU kernels train about
+# twice as slowly.
+CELLS = {"rnn": RNNLayers, "lstm": nn.LSTM, "gru": GRULayers}
+_TORCH_FORWARD = {"rnn": nn.RNN.forward, "lstm": nn.LSTM.forward, "gru": nn.GRU.forward}
 SUMMARIES = ("last", "mean", "max")
 
 
@@ -90,6 +97,7 @@ class RecurrentNetwork(nn.Module):
         truncated_bptt_steps=None,
     ):
         super().__init__()
+        self.cell = cell
         self.downsample = int(downsample)
         self.truncated_bptt_steps = truncated_bptt_steps
         kwargs = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
@@ -127,9 +135,12 @@ class RecurrentNetwork(nn.Module):
             mask = None
         else:
             cpu_lengths = lengths.to("cpu")
-            packed = pack_padded_sequence(X, cpu_lengths, batch_first=True, enforce_sorted=False)
-            output, _ = self.rnn(packed)
-            output, _ = pad_packed_sequence(output, batch_first=True, total_length=X.shape[1])
+            if self.cell == "lstm":
+                packed = pack_padded_sequence(X, cpu_lengths, batch_first=True, enforce_sorted=False)
+                output, _ = self.rnn(packed)
+                output, _ = pad_packed_sequence(output, batch_first=True, total_length=X.shape[1])
+            else:
+                output = self.rnn(X, cpu_lengths)
             lengths = lengths.to(output.device)
             steps = torch.arange(X.shape[1], device=output.device)
             mask = (steps[None, :] < lengths[:, None]).unsqueeze(-1)
@@ -156,11 +167,13 @@ class RecurrentNetwork(nn.Module):
         backpropagation in training when asked to."""
         k = self.truncated_bptt_steps
         if k is None or not (self.training and torch.is_grad_enabled()) or X.shape[1] <= k:
-            return self.rnn(X)[0]
+            return self.rnn(X) if self.cell != "lstm" else self.rnn(X)[0]
+        # PyTorch's own kernels carry the state across the cut.
+        forward = _TORCH_FORWARD[self.cell]
         cut = X.shape[1] - k
         with torch.no_grad():
-            head, state = self.rnn(X[:, :cut])
-        tail, _ = self.rnn(X[:, cut:], state)
+            head, state = forward(self.rnn, X[:, :cut])
+        tail, _ = forward(self.rnn, X[:, cut:], state)
         return torch.cat([head, tail], dim=1)
 
     def _pool(self, X, lengths):
