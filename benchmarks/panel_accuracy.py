@@ -286,7 +286,7 @@ def forecast_forecaster(train_panel, horizon, seed, quick):
         warnings.simplefilter("ignore", ConvergenceWarning)
         forecaster.fit(train_panel)
     predicted = forecaster.predict()
-    forecasts = {key: group.to_numpy(dtype=float) for key, group in predicted.groupby(level=0, sort=False)}
+    forecasts = {key: group.to_numpy(dtype=float).ravel() for key, group in predicted.groupby(level=0, sort=False)}
     return forecasts, forecaster, predicted
 
 
@@ -295,12 +295,13 @@ def forecast_forecaster(train_panel, horizon, seed, quick):
 
 def score(forecasts, train, test, season):
     """Per-series MASE, in the order of ``test``."""
-    return np.array(
-        [
-            np.mean(np.abs(actual - forecasts[key])) / (spread(train[key][0], season) or 1.0)
-            for key, (actual, _) in test.items()
-        ]
-    )
+    mase = []
+    for key, (actual, _) in test.items():
+        forecast = np.asarray(forecasts[key], dtype=float)
+        if forecast.shape != actual.shape:
+            raise AssertionError(f"series {key!r}: forecast of shape {forecast.shape}, expected {actual.shape}")
+        mase.append(np.mean(np.abs(actual - forecast)) / (spread(train[key][0], season) or 1.0))
+    return np.array(mase)
 
 
 def geometric_mean(ratios):
@@ -333,7 +334,7 @@ def run_dataset(name, args):
                 epochs = [member.n_iter_ for member in forecaster.estimators_]
                 settings = (
                     f"seasonal_period_={forecaster.seasonal_period_}, window_size_={forecaster.window_size_}, "
-                    f"n_windows_={forecaster.n_windows_}, epochs per copy {epochs}"
+                    f"n_windows_={forecaster.n_windows_}, epochs of the final copies {epochs}"
                 )
             elif method.startswith("gbm"):
                 forecasts = globals()[f"forecast_{method}"](train, season, horizon, seed=seed)
