@@ -34,6 +34,11 @@ periods and forecasting them in one go:
 
 The summary row holds the geometric means of the MASEs and relative MASEs
 over the series and the total fit time.
+
+A last table repeats the classic airline split quoted in the README: train
+on 1949-1957, forecast the 36 months of 1958-1960 in one go (``horizon=36``),
+MAPE per seed (seasonal naive: 13.2%; exponential smoothing about 5.1%,
+ARIMA about 4.4% in the literature).
 """
 
 import argparse
@@ -209,6 +214,22 @@ def summary(rows):
     )
 
 
+def classic_airline(seeds, make=Forecaster, out=print):
+    """MAPE (%) of the 36-month airline forecast from 1957-12, per seed."""
+    y = load_airline().astype(float)
+    train, test = y[:"1957-12"], y["1958-01":]
+    actual = test.to_numpy()
+    naive = seasonal_naive(train.to_numpy(), 12, len(test))
+    out(f"\nClassic airline split, horizon 36: seasonal naive MAPE {mape(actual, naive):.1f}%")
+    for seed in seeds:
+        _, forecast, cpu, _ = fit_forecaster(make, train, len(test), seed)
+        out(f"  seed {seed}: MAPE {mape(actual, forecast):.2f}%, fit {cpu:.1f} CPU s")
+
+
+def mape(actual, forecast):
+    return 100.0 * float(np.mean(np.abs(actual - forecast) / np.abs(actual)))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -224,6 +245,7 @@ def main(argv=None):
     print(HEADER)
     rows = run(names, seeds)
     print(summary(rows))
+    classic_airline(seeds)
     if args.verbose:
         print()
         for row in rows:

@@ -72,7 +72,7 @@ def _same(a, b):
 
 
 # Parameters that take effect after fit too (in predict(data), update and score).
-_LIVE_PARAMS = {"short_series"}
+_LIVE_PARAMS = {"short_series", "verbose"}
 
 
 def _listed(keys, limit=5):
@@ -131,11 +131,12 @@ class Forecaster(BaseEstimator):
     series (``benchmarks/forecast_accuracy.py``: monthly, quarterly and
     yearly, one horizon held out) the defaults' MASE is about half that of
     seasonal naive (geometric mean), better than exponential smoothing
-    (ETS), in about 1.5 CPU seconds per series.
+    (ETS), in about a CPU second per series.
 
     Parameters take effect in ``fit``: one changed with ``set_params`` after
-    ``fit`` (except ``short_series``) makes ``predict``, ``update`` and
-    ``score`` raise an error naming it until ``fit`` is called again. Data
+    ``fit`` (except ``short_series`` and ``verbose``) makes ``predict``,
+    ``update`` and ``score`` raise an error naming it until ``fit`` is called
+    again. Data
     given after ``fit`` must be like the data seen in ``fit`` (kind,
     columns, frequency or step), or the error names the difference.
     Warnings (a shortened window, few training windows, copies of the

@@ -87,3 +87,10 @@ def test_progress_bar_once_the_fit_takes_long(capsys, monkeypatch):
 def test_verbose_is_validated(verbose):
     with pytest.raises(ValueError, match="verbose"):
         Forecaster(Ridge(), verbose=verbose).fit(monthly())
+
+
+def test_verbose_may_change_after_fit(capsys):
+    forecaster = Forecaster(Ridge(), horizon=2).fit(monthly())
+    forecaster.set_params(verbose=1)
+    assert len(forecaster.predict()) == 2  # printing settings do not make the fit stale
+    assert capsys.readouterr() == ("", "")
