@@ -3,20 +3,31 @@
 A :class:`~sklearn_rnn.Forecaster` averages ``n_estimators`` copies of its
 estimator. Each copy gets a seed drawn from one source (``random_state``, or
 the estimator's own ``random_state``), so the ensemble is reproducible; a
-copy early-stopped on validation windows can be trained again on every window
-for the number of epochs that scored best.
+copy early-stopped on validation windows is kept with the weights of its best
+epoch, or (``refit``) trained again on every window for that many epochs.
+With ``verbose``, each copy reports its epochs, best validation loss and time
+in one line, and a progress bar over the copies appears once the fit has
+taken more than a few seconds.
 """
 
+import contextlib
+import sys
+import time
 import warnings
 
 import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
+from tqdm import tqdm
+from tqdm.contrib import DummyTqdmFile
 
 from ._warnings import warn_at_caller
 
 __all__ = ["fit_ensemble", "predict_mean"]
+
+# Seconds of fitting after which the progress bar over the copies appears.
+PROGRESS_DELAY = 2.0
 
 
 def _early_stopped(estimator):
@@ -44,7 +55,65 @@ def _fit_quietly(member, X, y):
     return converged
 
 
-def fit_ensemble(estimator, X, y, *, n_estimators, refit, random_state, fixed_epochs=False):
+def _epochs(n):
+    return f"{n} epoch{'' if n == 1 else 's'}"
+
+
+def _describe(member, seconds, refit_epochs=None):
+    """One line on a fitted copy: its epochs, best validation loss and time."""
+    parts = []
+    epochs = getattr(member, "n_iter_", None)
+    if refit_epochs is not None:
+        parts.append(f"early stopping chose {_epochs(refit_epochs)}, refitted on all windows")
+    elif epochs is not None:
+        parts.append(_epochs(epochs))
+    curve = getattr(member, "validation_loss_curve_", None)
+    if refit_epochs is None and curve:
+        best = int(np.argmin(curve))
+        parts.append(f"best validation loss {curve[best]:.6f} at epoch {best + 1}")
+    elif getattr(member, "loss_curve_", None):
+        parts.append(f"final training loss {member.loss_curve_[-1]:.6f}")
+    parts.append(f"{seconds:.2f} s")
+    return ", ".join(parts)
+
+
+class _Progress:
+    """A progress bar over ``total`` copies, on stderr, that appears once the
+    fit has taken ``PROGRESS_DELAY`` seconds; while it is shown, the standard
+    output is written above it. Nothing when ``verbose`` is 0 or there is a
+    single copy.
+
+    The bar is created late rather than with tqdm's ``delay``, which
+    ``tqdm.write`` ignores: it would show the bar from the first line printed.
+    """
+
+    def __init__(self, total, verbose):
+        self.total = total if verbose else 0
+        self.done = 0
+        self._bar = None
+        self._stack = contextlib.ExitStack()
+        self._start = time.perf_counter()
+
+    def __enter__(self):
+        return self
+
+    def step(self):
+        """Count one fitted copy."""
+        self.done += 1
+        if self._bar is not None:
+            self._bar.update()
+        elif 1 < self.total and self.done < self.total and time.perf_counter() - self._start > PROGRESS_DELAY:
+            self._bar = tqdm(total=self.total, initial=self.done, unit="network", desc="Fitting", leave=False)
+            self._stack.enter_context(contextlib.redirect_stdout(DummyTqdmFile(sys.stdout)))
+
+    def __exit__(self, *exc):
+        self._stack.close()
+        if self._bar is not None:
+            self._bar.close()
+        return False
+
+
+def fit_ensemble(estimator, X, y, *, n_estimators, refit, random_state, fixed_epochs=False, verbose=0):
     """Fit seeded copies of ``estimator`` on ``(X, y)``.
 
     Parameters
@@ -65,6 +134,12 @@ def fit_ensemble(estimator, X, y, *, n_estimators, refit, random_state, fixed_ep
     fixed_epochs : bool, default=False
         Whether the estimator trains for a fixed number of epochs on
         purpose: then its convergence warnings are not reported.
+    verbose : int, default=0
+        0: silent. 1: one line per copy (epochs, best validation loss,
+        seconds) and a progress bar over the copies (on stderr) once the fit
+        has taken more than ``PROGRESS_DELAY`` seconds. 2 and more: also the
+        copies' own per-epoch lines (their ``verbose=1``, for estimators with
+        a ``verbose`` parameter).
 
     A copy that does not converge does not warn on its own: one
     ``ConvergenceWarning`` for the ensemble, pointing at the line that
@@ -78,29 +153,40 @@ def fit_ensemble(estimator, X, y, *, n_estimators, refit, random_state, fixed_ep
     best_epochs : list of int
         The epochs chosen for each refitted copy.
     """
-    seeded = "random_state" in estimator.get_params(deep=False)
+    params = estimator.get_params(deep=False)
+    seeded = "random_state" in params
     source = random_state
     if source is None and seeded:
-        source = estimator.get_params(deep=False)["random_state"]
+        source = params["random_state"]
     rng = check_random_state(source)
+    count = n_estimators if seeded else 1
     members, best_epochs, unconverged = [], [], 0
-    for _ in range(n_estimators if seeded else 1):
-        member = clone(estimator)
-        if seeded:
-            member.set_params(random_state=int(rng.randint(np.iinfo(np.int32).max)))
-        unconverged += not _fit_quietly(member, X, y)
-        if refit and _early_stopped(member):
-            # The validation windows chose the number of epochs; train again
-            # on every window, so that the most recent ones are learned too.
-            best = int(np.argmin(member.validation_loss_curve_)) + 1
-            best_epochs.append(best)
-            member = clone(member).set_params(early_stopping=False, max_iter=best)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                member.fit(X, y)
-        members.append(member)
+    with _Progress(count, verbose) as progress:
+        for i in range(count):
+            tic = time.perf_counter()
+            member = clone(estimator)
+            if seeded:
+                member.set_params(random_state=int(rng.randint(np.iinfo(np.int32).max)))
+            if verbose >= 2 and "verbose" in params:
+                member.set_params(verbose=1)
+                print(f"{type(estimator).__name__} {i + 1} of {count}:", flush=True)
+            unconverged += not _fit_quietly(member, X, y)
+            best = None
+            if refit and _early_stopped(member):
+                # The validation windows chose the number of epochs; train again
+                # on every window, so that the most recent ones are learned too.
+                best = int(np.argmin(member.validation_loss_curve_)) + 1
+                best_epochs.append(best)
+                member = clone(member).set_params(early_stopping=False, max_iter=best)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    member.fit(X, y)
+            members.append(member)
+            if verbose:
+                line = _describe(member, time.perf_counter() - tic, best)
+                print(f"{type(estimator).__name__} {i + 1} of {count}: {line}", flush=True)
+            progress.step()
     if unconverged and not fixed_epochs:
-        params = estimator.get_params(deep=False)
         epochs = f" within max_iter={params['max_iter']} epochs" if "max_iter" in params else ""
         warn_at_caller(
             f"{unconverged} of the {len(members)} fitted copies of {type(estimator).__name__} did not converge"

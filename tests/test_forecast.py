@@ -257,31 +257,46 @@ def test_ensemble_members_are_seeded_and_reproducible():
     assert len(Forecaster(LinearRegression(), n_estimators=4).fit(y).estimators_) == 1
 
 
-def test_default_estimator_is_a_recurrent_regressor_refitted_on_all_windows():
+def test_default_estimator_keeps_the_early_stopped_networks():
     y = trend_season(50, noise=1.0)
     with pytest.warns(UserWarning, match="shortened the window from 24 to 17 rows"):
         forecaster = Forecaster(horizon=2, seasonal_period=12, n_estimators=2, random_state=0).fit(y)
     assert forecaster.window_size_ == 17  # two seasons would leave fewer than 20 windows
     assert forecaster.n_windows_ == 20
-    assert len(forecaster.estimators_) == 2 and len(forecaster.best_epochs_) == 2
-    for member, best in zip(forecaster.estimators_, forecaster.best_epochs_, strict=True):
+    assert Forecaster().get_params()["n_estimators"] == 3 and not Forecaster().get_params()["refit"]
+    assert len(forecaster.estimators_) == 2 and forecaster.best_epochs_ == []
+    for member in forecaster.estimators_:
         assert isinstance(member, LSTMRegressor)
-        assert member.loss == "absolute_error" and member.device == "cpu"
-        # early stopping chose the epochs; the final fit used every window for that many
-        assert not member.early_stopping and member.max_iter == best and member.n_iter_ <= best
-        assert member.loss_curve_ and len(member.loss_curve_) == member.n_iter_
+        params = member.get_params()
+        assert params["loss"] == "absolute_error" and params["device"] == "cpu" and params["hidden_size"] == 32
+        assert params["batch_size"] == 32 and params["learning_rate_init"] == 1e-2
+        assert params["early_stopping"] and params["validation_fraction"] == 0.2
+        assert params["n_iter_no_change"] == 10 and params["max_iter"] == 200
+        # early stopping chose the epochs and kept the best one's weights
+        best = int(np.argmin(member.validation_loss_curve_))
+        assert member.best_loss_ == pytest.approx(member.validation_loss_curve_[best])
+        assert len(member.validation_loss_curve_) == member.n_iter_ <= best + 1 + 10
     assert forecaster.predict().shape == (2,)
 
 
-def test_refit_false_keeps_the_early_stopped_networks():
-    y = trend_season(40, noise=1.0)
+def test_default_estimator_batches_grow_on_many_windows():
+    from sklearn_rnn._forecast import default_estimator
+
+    assert default_estimator(2048).batch_size == 32
+    assert default_estimator(64 * 100).batch_size == 100
+    assert default_estimator(10**7).batch_size == 1024
+
+
+def test_refit_trains_the_early_stopped_networks_again_on_all_windows():
+    y = trend_season(60, noise=1.0)
     forecaster = Forecaster(
-        tiny_lstm(early_stopping=True, n_iter_no_change=3), horizon=2, n_estimators=1, refit=False, random_state=0
+        tiny_lstm(early_stopping=True, n_iter_no_change=3), horizon=2, n_estimators=2, refit=True, random_state=0
     ).fit(y)
-    (member,) = forecaster.estimators_
-    assert member.early_stopping and member.validation_loss_curve_ and forecaster.best_epochs_ == []
-    # estimators without early stopping are never refitted
-    assert Forecaster(Ridge(), horizon=2).fit(y).best_epochs_ == []
+    assert len(forecaster.best_epochs_) == 2
+    for member, best in zip(forecaster.estimators_, forecaster.best_epochs_, strict=True):
+        # early stopping chose the epochs; the final fit used every window for that many
+        assert not member.early_stopping and member.max_iter == best and member.n_iter_ <= best
+        assert member.loss_curve_ and len(member.loss_curve_) == member.n_iter_
 
 
 def test_default_estimator_without_early_stopping_on_very_few_windows():
