@@ -135,10 +135,9 @@ class Forecaster(BaseEstimator):
     (ETS), in about a CPU second per series.
 
     **Intervals.** ``fit`` also measures the model's out-of-sample errors
-    (``residuals_``): copies of the estimator, fitted the same way on all but
-    the most recent quarter of the windows, forecast those periods, which
-    takes up to as long again as fitting the forecaster's own copies (4 s
-    more than their 14 s on the airline series with the defaults). :meth:`predict_interval`
+    (``residuals_``): one copy of the estimator, fitted the same way on all
+    but the most recent quarter of the windows, forecasts those periods, at
+    about a third of the cost of the default three-network fit. :meth:`predict_interval`
     and :meth:`predict_quantiles` turn these errors into split-conformal
     intervals and quantiles per horizon step, scaled per series (see the
     :ref:`User Guide <intervals>`).
