@@ -57,7 +57,7 @@ print(f"{panel.index.get_level_values(0).nunique()} series, {len(train)} trainin
 # relative to the seasonal-naive forecast and in units of each series' own
 # spread, so that a store selling 50 and one selling 2,000 look alike). A
 # tiny, quickly trained network keeps the example fast; the defaults
-# (``Forecaster(horizon=12)``) train longer and average five networks.
+# (``Forecaster(horizon=12)``) train longer and average three networks.
 small = LSTMRegressor(
     hidden_size=16,
     loss="absolute_error",
