@@ -246,10 +246,10 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
             raise
         if self._stopping.patience and not self._stopping.converged and self._stopping.epochs_run == self.max_iter:
             warnings.warn(
-                f"{type(self).__name__}: maximum iterations ({self.max_iter}) reached and the "
-                f"{'validation' if self.early_stopping else 'training'} loss still improved by more than "
-                f"tol={self.tol} within the last {self.n_iter_no_change} epochs. Raise max_iter to train "
-                "longer, or raise tol to accept this model as converged.",
+                f"{type(self).__name__}: maximum iterations ({self.max_iter}) reached before the "
+                f"{'validation' if self.early_stopping else 'training'} loss stopped improving (the rule: no "
+                f"improvement greater than tol={self.tol} for n_iter_no_change={self.n_iter_no_change} epochs). "
+                "Raise max_iter to train longer, or raise tol to accept this model as converged.",
                 ConvergenceWarning,
                 stacklevel=user_stacklevel(),
             )
