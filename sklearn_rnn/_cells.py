@@ -384,6 +384,31 @@ class _RecurrentLayers(nn.RNNBase):
             x = F.pad(x, (0, 0, 0, 0, 0, T - steps))
         return x.transpose(0, 1) if self.batch_first else x
 
+    def to_torch(self):
+        """The equivalent ``torch.nn.GRU`` / ``torch.nn.RNN``, with a copy of the parameters.
+
+        Useful where torch's own interface is wanted (packed sequences, the
+        final hidden state ``h_n``, export); ``batch_first`` is kept.
+        """
+        kwargs = {} if self.mode == "GRU" else {"nonlinearity": self.nonlinearity}
+        torch_class = nn.GRU if self.mode == "GRU" else nn.RNN
+        first = self._flat_weights[0]
+        module = torch_class(
+            self.input_size,
+            self.hidden_size,
+            num_layers=self.num_layers,
+            bias=self.bias,
+            batch_first=self.batch_first,
+            dropout=self.dropout,
+            bidirectional=self.bidirectional,
+            device=first.device,
+            dtype=first.dtype,
+            **kwargs,
+        )
+        module.load_state_dict(self.state_dict())
+        module.train(self.training)
+        return module
+
     def _torch_forward(self, input, lengths):
         """The same through torch's own kernels (cuDNN on CUDA), for other devices than the CPU."""
         torch_forward = nn.GRU.forward if self.mode == "GRU" else nn.RNN.forward
