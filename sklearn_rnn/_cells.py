@@ -3,22 +3,33 @@
 On the CPU, PyTorch runs :class:`torch.nn.LSTM` through one fused oneDNN
 primitive, but :class:`torch.nn.GRU` steps through the sequence with about a
 dozen small operations per step, each recorded by autograd, so that a GRU
-trains about twice as slow as an LSTM of the same size. The layers here
-compute the same function with
+epoch costs about twice an LSTM epoch of the same size. The layers here
+compute the same function (equal to ``torch.nn.GRU`` / ``torch.nn.RNN``
+within float32 round-off) with
 
 * the input projections of all steps as one matrix product before the
   recurrence;
 * a recurrence of five in-place operations per step for the GRU and two for
-  the Elman RNN (one matrix product and the gate arithmetic), not recorded by
-  autograd;
-* a hand-written backward recurrence of two or three operations per step:
-  everything that does not depend on the recurrence is computed for all
-  steps at once, and the weight gradients are one matrix product over all
-  steps.
+  the Elman RNN (one matrix product and the gate arithmetic), run under
+  :func:`torch.inference_mode` and not recorded by autograd;
+* a hand-written backward recurrence of three (GRU) or two (Elman)
+  operations per step: everything that does not depend on the recurrence
+  is computed for all steps at once, and the weight gradients are one matrix
+  product over all steps;
+* for inference, buffers for a few steps at a time, reused so that they stay
+  in the cache.
 
 Variable lengths are handled as :func:`torch.nn.utils.rnn.pack_padded_sequence`
 does: the batch is sorted by length and step ``t`` only touches the
 sequences still running, so that padded steps cost nothing and hold zeros.
+Off the CPU the layers run torch's own kernels (cuDNN on CUDA) through a
+packed sequence, with the same interface.
+
+Measured with ``benchmarks/cell_speed.py`` (one thread, 20,000 sequences of
+24 steps, batch 64, Adam): a training epoch of :class:`GRULayers` costs about
+1.1 to 1.3 times an LSTM epoch at hidden size 32 and about 1.0 at 128
+(``torch.nn.GRU``: 2.2 and 1.4); :class:`RNNLayers` about 0.6 and 0.3
+(``torch.nn.RNN``: 1.0 and 0.45).
 """
 
 import torch
@@ -28,27 +39,25 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 __all__ = ["GRULayers", "RNNLayers"]
 
+# Inference buffers hold about this many values (a few steps' gates), so that
+# they stay in the cache.
+_INFERENCE_CHUNK_ELEMENTS = 1 << 17
+
 # -- one direction of one layer ----------------------------------------------------------
 #
 # Time-major: x (T, B, F), output (T, B, H). The batch is sorted by length, longest
 # first, and ``batch_sizes[t]`` is the number of sequences longer than ``t`` steps
 # (None when every sequence has T steps). Rows past ``batch_sizes[t]`` are never
 # touched by the recurrence: the buffers are zero there.
-
-
-# Inference buffers hold about this many values (a few steps' gates), so that
-# they stay in the cache.
-_INFERENCE_CHUNK_ELEMENTS = 1 << 17
-
-
-def _new(shape, like, ragged):
-    return like.new_zeros(shape) if ragged else like.new_empty(shape)
-
-
+#
 # The recurrences run under ``torch.inference_mode()`` on buffers allocated
 # outside it: views and in-place operations skip autograd's bookkeeping
 # (about 10% of a step), and every tensor that leaves a function is a normal
 # tensor.
+
+
+def _new(shape, like, ragged):
+    return like.new_zeros(shape) if ragged else like.new_empty(shape)
 
 
 def _gru_forward(x, w_ih, w_hh, b_ih, b_hh, batch_sizes):
@@ -337,14 +346,14 @@ class _RecurrentLayers(nn.RNNBase):
             steps = int(sorted_lengths[0])
             if torch.equal(order, torch.arange(B)):
                 order = None
-            x = x[:steps] if order is None else x[:steps].index_select(1, order.to(x.device))
+            x = x[:steps] if order is None else x[:steps].index_select(1, order)
             if int(sorted_lengths[-1]) < steps:
                 time_index = torch.arange(steps).unsqueeze(1)
                 batch_sizes = (time_index < sorted_lengths).sum(1).tolist()
-                valid = (time_index < sorted_lengths).unsqueeze(2).to(x.device)
+                valid = (time_index < sorted_lengths).unsqueeze(2)
                 x = x.masked_fill(~valid, 0.0)
                 reverse_index = torch.where(time_index < sorted_lengths, sorted_lengths - 1 - time_index, time_index)
-                reverse_index = reverse_index.unsqueeze(2).to(x.device)
+                reverse_index = reverse_index.unsqueeze(2)
         x = x.contiguous()
 
         def reverse(tensor):
@@ -370,10 +379,35 @@ class _RecurrentLayers(nn.RNNBase):
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, training=True)
         if order is not None:
-            x = x.index_select(1, torch.argsort(order).to(x.device))
+            x = x.index_select(1, torch.argsort(order))
         if steps < T:
             x = F.pad(x, (0, 0, 0, 0, 0, T - steps))
         return x.transpose(0, 1) if self.batch_first else x
+
+    def to_torch(self):
+        """The equivalent ``torch.nn.GRU`` / ``torch.nn.RNN``, with a copy of the parameters.
+
+        Useful where torch's own interface is wanted (packed sequences, the
+        final hidden state ``h_n``, export); ``batch_first`` is kept.
+        """
+        kwargs = {} if self.mode == "GRU" else {"nonlinearity": self.nonlinearity}
+        torch_class = nn.GRU if self.mode == "GRU" else nn.RNN
+        first = self._flat_weights[0]
+        module = torch_class(
+            self.input_size,
+            self.hidden_size,
+            num_layers=self.num_layers,
+            bias=self.bias,
+            batch_first=self.batch_first,
+            dropout=self.dropout,
+            bidirectional=self.bidirectional,
+            device=first.device,
+            dtype=first.dtype,
+            **kwargs,
+        )
+        module.load_state_dict(self.state_dict())
+        module.train(self.training)
+        return module
 
     def _torch_forward(self, input, lengths):
         """The same through torch's own kernels (cuDNN on CUDA), for other devices than the CPU."""

@@ -185,6 +185,20 @@ def test_torch_kernels_for_other_devices(cell):
         torch.testing.assert_close(ours._torch_forward(X, lengths), ours(X, lengths))
 
 
+@pytest.mark.parametrize("cell", CELLS)
+def test_to_torch_is_the_same_function(cell):
+    torch.manual_seed(11)
+    ours, _ = make_pair(cell, 2, 4, num_layers=2, bidirectional=True, dtype=torch.float64)
+    reference = ours.to_torch()
+    assert type(reference) is CELLS[cell][1] and reference.batch_first
+    assert reference.weight_ih_l0.dtype == torch.float64
+    X = torch.randn(3, 5, 2, dtype=torch.float64)
+    torch.testing.assert_close(ours(X), reference(X)[0])
+    with torch.no_grad():
+        reference.weight_hh_l0.add_(1.0)
+    assert not torch.allclose(ours(X), reference(X)[0])  # a copy, not shared
+
+
 def test_pickle_round_trip():
     ours = GRULayers(2, 3)
     restored = pickle.loads(pickle.dumps(ours))
