@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._encoding import make_encoding, spread
 from ._ensemble import fit_ensemble, predict_mean
+from ._future_covariates import FutureCovariates, column_roles, fit_target
 from ._intervals import bounds_frame, calibration_residuals, check_coverage, check_quantiles, quantile_offsets
 from ._panel import is_panel, read_panel
 from ._regressor import LSTMRegressor
@@ -396,7 +397,7 @@ class Forecaster(BaseEstimator):
         """The :class:`~sklearn_rnn._panel.Panel` of ``data``, columns in the order seen in fit."""
         caller = type(self).__name__
         if reset:
-            panel = read_panel(data, self._fit_target(data), what=what, caller=caller)
+            panel = read_panel(data, fit_target(data, self.target, self.future_covariates), what=what, caller=caller)
             self._is_series = isinstance(data, pd.Series)
             self._is_panel = is_panel(data)
             self._columns = panel.columns
@@ -439,40 +440,6 @@ class Forecaster(BaseEstimator):
             panel.values = panel.values[:, reorder]
         panel.targets = self._target_positions
         return panel
-
-    def _fit_target(self, data):
-        """The target argument for fit: None means every column but the future covariates."""
-        if self.target is not None or not self.future_covariates:
-            return self.target
-        columns = list(data.columns) if isinstance(data, pd.DataFrame) else None
-        n_columns = len(columns) if columns is not None else (np.shape(data)[1] if np.ndim(data) == 2 else 1)
-        future = set(self.future_covariates)
-        labels = columns if columns is not None else list(range(n_columns))
-        return [c for c in labels if c not in future] or None
-
-    def _columns_roles(self, panel):
-        """Positions of the targets, past covariates and future covariates."""
-        t = list(panel.targets)
-        n_columns = panel.values.shape[1]
-        f = []
-        for name in self.future_covariates or []:
-            if panel.columns is not None and name in panel.columns:
-                position = panel.columns.index(name)
-            elif panel.columns is None and isinstance(name, Integral) and -n_columns <= name < n_columns:
-                position = int(name) % panel.values.shape[1]
-            else:
-                known = f"columns {panel.columns}" if panel.columns is not None else "positions for arrays"
-                raise ValueError(f"future_covariates names {name!r}, which is not a column of the data ({known}).")
-            if position in t:
-                raise ValueError(
-                    f"future_covariates names {name!r}, which is also a target; a column is either forecast or "
-                    "known in advance."
-                )
-            if position in f:
-                raise ValueError(f"future_covariates names {name!r} more than once.")
-            f.append(position)
-        p = [i for i in range(panel.values.shape[1]) if i not in t and i not in f]
-        return t, p, f
 
     # -- windows ---------------------------------------------------------------------
 
@@ -648,11 +615,14 @@ class Forecaster(BaseEstimator):
             or a series too short for one training window.
         """
         panel = self._read(data, what="data", reset=True)
-        self._target_positions, self._past_positions, self._future_positions = self._columns_roles(panel)
+        self._target_positions, self._past_positions, self._future_positions = column_roles(
+            panel, self.future_covariates
+        )
         t = self._target_positions
         self.target_names_ = [self._columns[i] for i in t] if self._columns is not None else list(t)
         self._time = panel.time
         self._names = panel.names
+        self._future = FutureCovariates(self._future_positions, self._columns, self._time, self.horizon)
 
         self.seasonal_period_, self.seasonal_period_reason_ = self._seasonal_period(panel)
         self._encoding = make_encoding(self.baseline, self.seasonal_period_)
@@ -795,135 +765,6 @@ class Forecaster(BaseEstimator):
             panel, positions = panel.subset(keep), positions[keep]
         return panel, positions
 
-    def _check_follows(self, panel, positions, what):
-        """Raise unless each series of ``panel`` continues its series without gap or overlap."""
-        if self._time.kind == "array":
-            return
-        if panel.keys is None:
-            self._time.check_follows(self._last[0], panel.labels, what)
-            return
-        lasts = self._last[positions]
-        ordinals, _ = self._time.ordinals(lasts.append(pd.Index(panel.first)))
-        n = len(lasts)
-        bad = np.flatnonzero(ordinals[n:] != ordinals[:n] + 1)
-        if len(bad):
-            i = int(bad[0])
-            expected = list(self._time.future(lasts[i], 3))
-            raise ValueError(
-                f"Series {panel.keys[i]!r} of {what} must follow the data seen so far without gap or overlap: "
-                f"its next periods are {expected} ..., but {what} starts it at {panel.first[i]!r}."
-            )
-
-    def _future_rows(self, future, keys, lasts, counts, what="future", context=None):
-        """Values of the future covariates for ``counts[i]`` periods after
-        ``lasts[i]`` of each series: ``(n_series, max(counts), n_future)``
-        (NaN past each series' count)."""
-        f = self._future_positions
-        names = [self._columns[i] for i in f] if self._columns is not None else f
-        n_max = int(max(counts)) if len(counts) else 0
-        block = np.full((len(lasts), n_max, len(f)), np.nan)
-        if n_max == 0:
-            return block
-        if self._time.kind == "array":
-            if future is None:
-                raise ValueError(
-                    f"This forecaster has future_covariates={list(names)}: pass their values for the next {n_max} "
-                    f"periods as {what}, an array of shape ({n_max}, {len(f)})."
-                )
-            rows = np.asarray(future, dtype=np.float64)
-            rows = rows.reshape(len(rows), -1)
-            if rows.shape[1] != len(f) or len(rows) < n_max:
-                raise ValueError(
-                    f"{what} must hold the future covariates {list(names)} for the next {n_max} periods: an "
-                    f"array of shape ({n_max}, {len(f)}); got shape {rows.shape}."
-                )
-            if not np.isfinite(rows[:n_max]).all():
-                raise ValueError(f"{what} has missing or infinite values; fill them.")
-            block[0] = rows[:n_max]
-            return block
-        labels = self._time.future_each(lasts, n_max)
-        wanted = (np.arange(n_max)[None, :] < np.asarray(counts)[:, None]).reshape(-1)
-        if keys is None:
-            expected = labels[wanted]
-        else:
-            expected = pd.MultiIndex.from_arrays([keys.repeat(n_max)[wanted], labels[wanted]])
-        if future is None:
-            raise ValueError(
-                context
-                or f"This forecaster has future_covariates={list(names)}: pass their values for the periods to "
-                f"forecast as {what}, a DataFrame indexed like forecaster.future_index() (the periods "
-                f"{list(expected[:3])}{' ...' if len(expected) > 3 else ''})."
-            )
-        if isinstance(future, pd.Series):
-            future = future.to_frame()
-        if not isinstance(future, pd.DataFrame):
-            raise ValueError(
-                f"{what} must be a DataFrame with the columns {list(names)}, indexed by the periods to forecast; "
-                f"got {type(future).__name__}."
-            )
-        missing = [c for c in names if c not in future.columns]
-        if missing:
-            raise ValueError(f"{what} lacks the future covariate column(s) {missing}; it has {list(future.columns)}.")
-        if isinstance(future.index, pd.MultiIndex) != (keys is not None):
-            kind = "a panel indexed by (series, time)" if keys is not None else "indexed by time"
-            raise ValueError(f"{what} must be {kind}, like the data seen in fit.")
-        if not future.index.is_unique:
-            raise ValueError(f"The index of {what} has duplicated labels; give one row per period (and series).")
-        rows = future.index.get_indexer(expected)
-        if (rows < 0).any():
-            raise ValueError(self._future_gap_message(future, expected, rows, keys, what))
-        taken = future[names].to_numpy(dtype=np.float64)[rows]
-        bad = ~np.isfinite(taken)
-        if bad.any():
-            row, col = np.argwhere(bad)[0]
-            raise ValueError(
-                f"{what} has {int(bad.sum())} missing or infinite value(s) in the periods to forecast, the first "
-                f"in {names[col]!r} at {expected[row]!r}. Future covariates must be known for every period."
-            )
-        block.reshape(-1, len(f))[wanted] = taken
-        return block
-
-    @staticmethod
-    def _future_gap_message(future, expected, rows, keys, what):
-        first_missing = int(np.flatnonzero(rows < 0)[0])
-        label = expected[first_missing]
-        if keys is None:
-            needed, given = expected, future.index
-            where = ""
-        else:
-            key = label[0]
-            needed = expected[expected.get_level_values(0) == key].get_level_values(1)
-            present = future.index.get_level_values(0) == key
-            if not present.any():
-                return f"{what} has no rows for series {key!r}; it needs the periods {list(needed[:3])} ..."
-            given = future.index[present].get_level_values(1)
-            where = f" for series {key!r}"
-        if not needed[:1].isin(given).all():
-            after = given[given > needed[0]]
-            start = f"starts at {after[0]!r}" if len(after) else f"ends at {given[-1]!r}"
-            return (
-                f"{what}{where} is misaligned: it {start}, but the periods to forecast start at "
-                f"{needed[0]!r} ({len(needed)} periods)."
-            )
-        covered = int(needed.isin(given).sum())
-        return (
-            f"{what}{where} is short: it covers {covered} of the {len(needed)} periods to forecast "
-            f"({needed[0]!r} to {needed[-1]!r}); the first missing is {label if keys is None else label[1]!r}."
-        )
-
-    def _append_future(self, windows, future_block):
-        """``windows`` (n_series, keep, n_columns) followed by ``horizon`` rows
-        holding the future covariates (NaN elsewhere): the values to forecast
-        from, flattened, with the end row of each series."""
-        n, keep, n_columns = windows.shape
-        extra = self.horizon if self._future_positions else 0
-        values = np.full((n, keep + extra, n_columns), np.nan)
-        values[:, :keep] = windows
-        if extra:
-            values[:, keep:, self._future_positions] = future_block
-        ends = np.arange(n) * (keep + extra) + keep - 1
-        return values.reshape(-1, n_columns), ends
-
     def predict(self, data=None, future=None):
         """Forecast the ``horizon`` periods after the last one seen (or after ``data``).
 
@@ -971,7 +812,7 @@ class Forecaster(BaseEstimator):
         with the spread of each series' targets and the series' labels and last periods."""
         check_is_fitted(self)
         self._check_params_unchanged()
-        self._check_future_argument(future)
+        self._future.check_argument(future)
         if data is None:
             keys, lasts, windows = self._keys, self._last, self._history
             scale, level = self._scale, self._level
@@ -979,8 +820,8 @@ class Forecaster(BaseEstimator):
             keys, lasts, windows, scale, level = self._recent(data)
         block = None
         if self._future_positions:
-            block = self._future_rows(future, keys, lasts, np.full(len(lasts), self.horizon))
-        values, ends = self._append_future(windows, block)
+            block = self._future.rows(future, keys, lasts, np.full(len(lasts), self.horizon))
+        values, ends = self._future.append(windows, block)
         forecasts = self._forecast(values, ends, np.arange(len(ends)), scale, level)
         return forecasts, scale, keys, lasts
 
@@ -1131,16 +972,9 @@ class Forecaster(BaseEstimator):
     def _wrap_bounds(self, bounds, keys, labels, lasts):
         """The bounds as a DataFrame indexed like :meth:`predict` (an ndarray for arrays)."""
         single = len(self.target_names_) == 1 and (self._is_series or self.target is None or np.ndim(self.target) == 0)
-        index = None if self._time.kind == "array" else self._future_labels(labels, lasts, self.horizon)
+        index = self._time.labels_after(labels, lasts, self.horizon, self._names)  # None for arrays
         frame = bounds_frame(bounds, keys, index, self.target_names_, single)
         return frame.to_numpy() if self._time.kind == "array" else frame
-
-    def _check_future_argument(self, future):
-        if future is not None and not self._future_positions:
-            raise ValueError(
-                "future is for the values of future_covariates, and this forecaster has none; "
-                "set future_covariates=[...] and fit again, or leave future out."
-            )
 
     def _recent(self, data):
         """The last window of each series of ``data``, with their labels and statistics."""
@@ -1167,17 +1001,11 @@ class Forecaster(BaseEstimator):
         if self._time.kind == "array":
             forecast = forecasts[0]
             return forecast[:, 0] if k == 1 else forecast
-        index = self._future_labels(keys, lasts, h)
+        index = self._time.labels_after(keys, lasts, h, self._names)
         values = forecasts.reshape(-1, k)
         if len(self.target_names_) == 1 and (self._is_series or self.target is None or np.ndim(self.target) == 0):
             return pd.Series(values[:, 0], index=index, name=self.target_names_[0])
         return pd.DataFrame(values, index=index, columns=self.target_names_)
-
-    def _future_labels(self, keys, lasts, n_periods):
-        if keys is None:
-            return self._time.future(lasts[0], n_periods)
-        labels = self._time.future_each(lasts, n_periods)
-        return pd.MultiIndex.from_arrays([keys.repeat(n_periods), labels], names=self._names)
 
     def future_index(self):
         """The periods that :meth:`predict` forecasts: the index of its result.
@@ -1196,7 +1024,7 @@ class Forecaster(BaseEstimator):
         self._check_params_unchanged()
         if self._time.kind == "array":
             return None
-        return self._future_labels(self._keys, self._last, self.horizon)
+        return self._time.labels_after(self._keys, self._last, self.horizon, self._names)
 
     def update(self, new_data):
         """Append newly observed rows, without refitting.
@@ -1225,7 +1053,7 @@ class Forecaster(BaseEstimator):
         self._check_params_unchanged()
         panel = self._read(new_data, what="new_data", reset=False, continuing=True)
         panel, positions = self._known(panel, "new_data")
-        self._check_follows(panel, positions, "new_data")
+        self._time.continues(self._last[positions], panel.keys, panel.first, panel.labels, "new_data")
         keep = self._history.shape[1]
         for i, position in enumerate(positions):
             rows = panel.values[panel.offsets[i] : panel.offsets[i + 1]]
@@ -1274,10 +1102,10 @@ class Forecaster(BaseEstimator):
         """
         check_is_fitted(self)
         self._check_params_unchanged()
-        self._check_future_argument(future)
+        self._future.check_argument(future)
         panel = self._read(future_data, what="future_data", reset=False, continuing=True)
         panel, positions = self._known(panel, "future_data")
-        self._check_follows(panel, positions, "future_data")
+        self._time.continues(self._last[positions], panel.keys, panel.first, panel.labels, "future_data")
         if not len(positions):
             raise ValueError("future_data holds no rows of the series this forecaster forecasts; nothing to score.")
         h, keep = self.horizon, self._history.shape[1]
@@ -1301,7 +1129,7 @@ class Forecaster(BaseEstimator):
                 f"{int(padding.max())} period(s) after future_data as future=..., or score a multiple of "
                 f"{h} periods."
             )
-            block = self._future_rows(future, panel.keys, panel.last, padding, context=context)
+            block = self._future.rows(future, panel.keys, panel.last, padding, context=context)
             for i in np.flatnonzero(padding):
                 rows = slice(starts[i] + keep + lengths[i], starts[i] + spans[i])
                 values[rows, self._future_positions] = block[i, : padding[i]]

@@ -176,6 +176,49 @@ class TimeIndex:
                 f"{' ...' if len(index) > 3 else ''}."
             )
 
+    def continues(self, lasts, keys, firsts, index, what):
+        """Raise unless each series continues its series without gap or overlap.
+
+        Parameters
+        ----------
+        lasts : Index
+            The last period seen of each series.
+        keys : Index or None
+            The series (None for a single series, whose labels are ``index``).
+        firsts : Index
+            The first label of each series of the new data.
+        index : Index
+            The time labels of the new data of a single series.
+        what : str
+            The argument's name, for messages.
+        """
+        if self.kind == "array":
+            return
+        if keys is None:
+            self.check_follows(lasts[0], index, what)
+            return
+        ordinals, _ = self.ordinals(lasts.append(pd.Index(firsts)))
+        n = len(lasts)
+        bad = np.flatnonzero(ordinals[n:] != ordinals[:n] + 1)
+        if len(bad):
+            i = int(bad[0])
+            expected = list(self.future(lasts[i], 3))
+            raise ValueError(
+                f"Series {keys[i]!r} of {what} must follow the data seen so far without gap or overlap: "
+                f"its next periods are {expected} ..., but {what} starts it at {firsts[i]!r}."
+            )
+
+    def labels_after(self, keys, lasts, n_periods, names=None):
+        """The ``n_periods`` labels after the last period of each series.
+
+        An Index for a single series (``keys`` None), else a ``(series, time)``
+        MultiIndex with level names ``names``, ``n_periods`` rows per series.
+        """
+        if keys is None:
+            return self.future(lasts[0], n_periods)
+        labels = self.future_each(lasts, n_periods)
+        return pd.MultiIndex.from_arrays([keys.repeat(n_periods), labels], names=names)
+
 
 def _kind_of(index):
     if isinstance(index, pd.DatetimeIndex):
