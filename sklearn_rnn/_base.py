@@ -452,7 +452,8 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
 
     def _network_outputs(self, X):
         """Validated ``X`` through the fitted network: a float32 NumPy array."""
-        check_is_fitted(self)
+        if "net_" not in self.__dict__:  # check_is_fitted's tag lookup is a fifth of a one-sequence call
+            check_is_fitted(self)
         X, lengths = check_sequences(self, X, reset=False)
         module = self.net_.module_
         batch_size = inference_batch_size(module, X.shape[1], self.device_)

@@ -5,6 +5,8 @@ a time. Here the whole training set is one tensor and a minibatch is one
 indexing operation, as in a hand-written PyTorch loop.
 """
 
+import math
+
 import numpy as np
 import torch
 
@@ -35,7 +37,7 @@ def standardize(X, mean=None, scale=None):
     if mean is None:
         return np.ascontiguousarray(X, dtype=np.float32) if X.dtype != np.float32 else X.copy()
     out = np.empty(X.shape, dtype=np.float32)
-    per_sample = max(1, int(np.prod(X.shape[1:])))
+    per_sample = max(1, math.prod(X.shape[1:]))
     step = max(1, _CHUNK_VALUES // per_sample)
     for start in range(0, len(X), step):
         chunk = np.asarray(X[start : start + step], dtype=np.float64)
@@ -173,6 +175,9 @@ def predict_in_batches(module, X, lengths, device, batch_size, *, mean=None, sca
                 lengths_t = None if batch_lengths is None else torch.from_numpy(batch_lengths)
                 X_batch = standardize(X_batch, mean, scale) if mean is not None else X_batch
                 batch_out = module(to_tensor(np.asarray(X_batch, dtype=np.float32), device), lengths_t)
+                if out is None and isinstance(positions, slice) and len(batch_out) == len(X):
+                    out = batch_out  # one batch in input order: nothing to assemble
+                    continue
                 if out is None:
                     out = batch_out.new_empty((len(X), *batch_out.shape[1:]))
                 if isinstance(positions, slice):
