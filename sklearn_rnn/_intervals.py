@@ -29,7 +29,7 @@ own out-of-sample errors, from rolling-origin folds:
 
 Why folds over most of the history rather than one hold-out of its most
 recent quarter (on ``benchmarks/interval_accuracy.py``, seeds 0 to 2: mean
-coverage of the 90% intervals 0.89 to 0.93 against 0.82 to 0.86, and a
+coverage of the 90% intervals 0.90 to 0.92 against 0.82 to 0.86, and a
 lower MSIS): one recent stretch measures the errors of one
 regime only, and when it is calmer than what follows (the macro series of
 the benchmark, calibrated on 1995-2007 before the 2008 recession) every
