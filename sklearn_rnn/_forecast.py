@@ -136,9 +136,10 @@ class Forecaster(BaseEstimator):
     (ETS), in about a CPU second per series.
 
     **Intervals.** ``fit`` also measures the model's out-of-sample errors
-    (``residuals_``): one copy of the estimator, fitted the same way on all
-    but the most recent quarter of the windows, forecasts those periods, at
-    about a third of the cost of the default three-network fit. :meth:`predict_interval`
+    (``residuals_``) in two rolling-origin folds: copies of the estimator,
+    fitted the same way on the first third and the first two thirds of the
+    windows (in time), forecast the periods of the next third, at about 40%
+    of the cost of the default three-network fit. :meth:`predict_interval`
     and :meth:`predict_quantiles` turn these errors into split-conformal
     intervals and quantiles per horizon step, scaled per series (see the
     :ref:`User Guide <intervals>`).
@@ -310,13 +311,15 @@ class Forecaster(BaseEstimator):
     residuals_ : ndarray of shape (n_origins, horizon, n_targets)
         Out-of-sample forecast errors (actual minus forecast), in units of
         ``scale_``, from which :meth:`predict_interval` and
-        :meth:`predict_quantiles` are calibrated: copies of the estimator,
-        fitted in ``fit`` as the forecaster fits its own on the windows whose
-        targets end before the most recent quarter of the windows (in time),
-        forecast from every origin that reaches into those periods. NaN where
-        the period was seen in training or lies past the data; no rows when
-        the data are too short to hold windows out. Each holds one error per
-        horizon step and held-out period of each series.
+        :meth:`predict_quantiles` are calibrated: two copies of the estimator,
+        fitted in ``fit`` as the forecaster fits its own on the first third
+        and the first two thirds of the windows (in time, rolling-origin
+        folds), forecast from every origin that reaches into the periods of
+        the next third; the rows of the two folds follow each other. NaN
+        where the period was seen by the fold's copy, lies past the data or
+        belongs to the next fold; no rows when the data are too short to hold
+        windows out. Each period after the first third holds one error per
+        horizon step, of each series.
 
     See Also
     --------
@@ -838,8 +841,8 @@ class Forecaster(BaseEstimator):
         The coverage is the share of future values expected inside the
         interval, for each horizon step, on average over the series of a
         panel (not for each series). It is approximate: the errors of a time
-        series are not exchangeable, and the held-out periods stand for the
-        future.
+        series are not exchangeable, and the calibration periods (the last two
+        thirds of the training data) stand for the future.
 
         Parameters
         ----------

@@ -134,15 +134,17 @@ def test_arrays_give_an_ndarray_of_the_columns():
     assert forecaster.predict_quantiles(quantiles=[0.1, 0.5, 0.9]).shape == (4, 3)
 
 
-def test_residuals_are_out_of_sample_one_per_step_and_held_out_period():
+def test_residuals_come_from_two_rolling_origin_folds_one_per_step_and_period():
     y = noisy_season(n=120)
     forecaster = Forecaster(LinearRegression(), window_size=12, horizon=4).fit(y)
     residuals = forecaster.residuals_
     assert residuals.shape[1:] == (4, 1)
     counts = np.isfinite(residuals).sum(axis=0)[:, 0]
-    # windows: 120 - 12 - 12 - 4 + 1 = 93; a quarter held out: 24 periods per step
+    # windows: 120 - 12 - 12 - 4 + 1 = 93, in three blocks of 31; the folds learn
+    # from the first 31 and 62 windows: every period after the first 31
+    # windows' targets gets one error per step
     assert forecaster.n_windows_ == 93
-    assert (counts == 24).all()
+    assert (counts == 62).all()
 
 
 # -- calibration ----------------------------------------------------------------------
