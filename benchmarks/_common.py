@@ -35,16 +35,10 @@ import time
 import warnings
 from contextlib import contextmanager
 
+import _checkout  # noqa: F401  (the checkout first on sys.path)
 import numpy as np
 import torch
 from torch import nn
-
-# A script run as ``python benchmarks/x.py`` has benchmarks/ on its path, not
-# the checkout: put the checkout first, so that the benchmarks measure the
-# package next to them rather than another installed copy.
-_CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if os.path.isdir(os.path.join(_CHECKOUT, "sklearn_rnn")) and _CHECKOUT not in sys.path:
-    sys.path.insert(1, _CHECKOUT)
 
 # Keras 3 picks its backend at import: the benchmarks compare it on PyTorch.
 os.environ.setdefault("KERAS_BACKEND", "torch")

@@ -42,6 +42,7 @@ import time
 import warnings
 from pathlib import Path
 
+import _checkout  # noqa: F401  (the checkout first on sys.path)
 import numpy as np
 
 from sklearn_rnn import GRUClassifier, LSTMClassifier, RNNClassifier

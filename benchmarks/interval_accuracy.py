@@ -1,8 +1,7 @@
 """Prediction intervals of ``Forecaster`` on real series, against ETS and seasonal naive.
 
-Run ``PYTHONPATH=. python benchmarks/interval_accuracy.py`` from the root of
-the checkout to measure its ``sklearn_rnn`` (``--quick``: three series, a
-tiny network; ``--seed N``). Needs statsmodels (its wheel
+Run ``python benchmarks/interval_accuracy.py`` (``--quick``: three series, a
+tiny network; ``--seed N``); it measures the ``sklearn_rnn`` of its checkout. Needs statsmodels (its wheel
 ships the data sets used; nothing is downloaded).
 
 Each series is split into a training part and a hold-out of its last
@@ -38,7 +37,7 @@ times the distance by which the actual value falls outside, divided by the
 in-sample mean absolute seasonal difference; lower is better); then the mean
 coverage over series and the geometric mean of the MSIS.
 
-Last full run (``PYTHONPATH=. python benchmarks/interval_accuracy.py``, seed
+Last full run (``python benchmarks/interval_accuracy.py``, seed
 0, 9 series x 2 hold-outs, 75 s on a 2-core machine at a load average of
 2.6): mean coverage of the 80% / 90% intervals and MSIS (geometric mean):
 Forecaster 0.80 / 0.90 / 3.86, ETS 0.74 / 0.84 / 4.73, seasonal naive
@@ -54,6 +53,7 @@ import sys
 import time
 import warnings
 
+import _checkout  # noqa: F401  (the checkout first on sys.path)
 import numpy as np
 import pandas as pd
 import torch
