@@ -6,10 +6,10 @@ Prediction intervals: how sure is a forecast?
 :meth:`~sklearn_rnn.Forecaster.predict_interval` gives, with each forecast
 period, a range expected to hold a chosen share of the future values, and
 :meth:`~sklearn_rnn.Forecaster.predict_quantiles` the quantiles of the
-forecast. The intervals are split-conformal: ``fit`` holds out its most
-recent windows, measures the errors of copies of the model that never saw
-them, and the bounds are quantiles of those errors per horizon step, in
-units of the series' spread. :func:`~sklearn_rnn.plot_forecast` draws the
+forecast. The intervals are split-conformal: in ``fit``, copies of the model
+trained on the first third and the first two thirds of the history forecast
+the periods that follow (rolling origins), and the bounds are quantiles of
+those errors per horizon step, in units of the series' spread. :func:`~sklearn_rnn.plot_forecast` draws the
 result.
 
 Here: the airline passengers, the last year held out.

@@ -201,26 +201,41 @@ def _fold_residuals(forecaster, panel, ends, sid, times, X, Y, estimator, fixed_
     return residuals
 
 
+def _check_level(name, level, hint):
+    """Raise unless ``level`` is a real number in (0, 1)."""
+    if isinstance(level, (str, bytes)):
+        raise ValueError(f"{name} must be a number in (0, 1), not a string; got {level!r}. {hint}")
+    if isinstance(level, bool) or not isinstance(level, Real):
+        raise ValueError(f"{name} must be a number in (0, 1); got {level!r} of type {type(level).__name__}. {hint}")
+    if not 0 < level < 1:
+        raise ValueError(f"{name} must be in (0, 1); got {level!r}. {hint}")
+
+
+def _listed(levels):
+    """Levels as plain floats, for messages."""
+    return [float(level) for level in levels]
+
+
 def check_coverage(coverage):
     """The coverage level(s) as an array, and whether several were asked for (a sequence).
 
     Raises
     ------
     ValueError
-        For a level outside (0, 1), none, or a repeated level.
+        For a level that is not a number in (0, 1), none, or a repeated level.
     """
+    hint = "The coverage is the share of future values inside the interval, e.g. 0.9."
+    if isinstance(coverage, (str, bytes)):
+        _check_level("coverage", coverage, hint)
     several = not isinstance(coverage, Real)
     levels = np.atleast_1d(np.asarray(coverage if several else [coverage], dtype=object))
     if levels.ndim != 1 or not len(levels):
         raise ValueError(f"coverage must be a number in (0, 1) or a non-empty list of them; got {coverage!r}.")
     for level in levels:
-        if isinstance(level, bool) or not isinstance(level, Real) or not 0 < level < 1:
-            raise ValueError(
-                f"coverage must be in (0, 1) (the share of future values inside the interval, e.g. 0.9); got {level!r}."
-            )
+        _check_level("coverage", level, hint)
     levels = levels.astype(np.float64)
     if len(np.unique(levels)) != len(levels):
-        raise ValueError(f"coverage has repeated levels: {list(levels)}; give each level once.")
+        raise ValueError(f"coverage has repeated levels: {_listed(levels)}; give each level once.")
     return levels, several
 
 
@@ -230,20 +245,23 @@ def check_quantiles(quantiles):
     Raises
     ------
     ValueError
-        For a level outside (0, 1), none, or levels unsorted or repeated.
+        For a level that is not a number in (0, 1), none, or levels unsorted
+        or repeated.
     """
+    hint = "Quantile levels look like (0.05, 0.5, 0.95)."
+    if isinstance(quantiles, (str, bytes)):
+        _check_level("quantiles", quantiles, hint)
     levels = np.asarray([quantiles] if isinstance(quantiles, Real) else list(quantiles), dtype=object)
     if levels.ndim != 1 or not len(levels):
         raise ValueError(f"quantiles must be a non-empty list of levels in (0, 1); got {quantiles!r}.")
     for level in levels:
-        if isinstance(level, bool) or not isinstance(level, Real) or not 0 < level < 1:
-            raise ValueError(f"quantiles must be levels in (0, 1), e.g. (0.05, 0.5, 0.95); got {level!r}.")
+        _check_level("quantiles", level, hint)
     levels = levels.astype(np.float64)
     steps = np.diff(levels)
     if (steps == 0).any():
-        raise ValueError(f"quantiles has repeated levels: {list(levels)}; give each level once.")
+        raise ValueError(f"quantiles has repeated levels: {_listed(levels)}; give each level once.")
     if (steps < 0).any():
-        raise ValueError(f"quantiles must be sorted in increasing order; got {list(levels)}. Sort them first.")
+        raise ValueError(f"quantiles must be sorted in increasing order; got {_listed(levels)}. Sort them first.")
     return levels
 
 

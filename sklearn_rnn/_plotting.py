@@ -101,7 +101,8 @@ def plot_forecast(history, forecast, interval=None, ax=None):
         import matplotlib.pyplot as plt
     except ImportError as error:
         raise ImportError(
-            "plot_forecast needs matplotlib, an optional dependency of sklearn-rnn: pip install matplotlib"
+            "plot_forecast needs matplotlib, an optional dependency of sklearn-rnn: pip install 'sklearn-rnn[plot]' "
+            "(or pip install matplotlib)"
         ) from error
     history = _one_series(history, "history")
     forecast = _one_series(forecast, "forecast")

@@ -202,21 +202,42 @@ def test_bounds_are_symmetric_around_the_forecast_even_with_biased_errors():
 # -- bad input ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("coverage", [0, 1, 1.5, -0.1, [0.8, 1.0], [], "0.9", [0.8, 0.8], True])
-def test_bad_coverage_is_a_clear_error(fitted, coverage):
-    with pytest.raises(ValueError, match="coverage"):
+@pytest.mark.parametrize(
+    ("coverage", "message"),
+    [
+        (0, r"coverage must be in \(0, 1\); got 0\."),
+        (1, r"coverage must be in \(0, 1\); got 1\."),
+        (1.5, r"coverage must be in \(0, 1\); got 1\.5\."),
+        (-0.1, r"coverage must be in \(0, 1\); got -0\.1\."),
+        (float("nan"), r"coverage must be in \(0, 1\); got nan\."),
+        ([0.8, 1.0], r"coverage must be in \(0, 1\); got 1\.0\."),
+        ([], "non-empty list"),
+        ("0.9", "not a string; got '0.9'"),
+        ([0.8, 0.8], r"repeated levels: \[0\.8, 0\.8\]"),
+        (True, "got True of type bool"),
+        (None, "got None of type NoneType"),
+    ],
+)
+def test_bad_coverage_is_a_clear_error(fitted, coverage, message):
+    with pytest.raises(ValueError, match=message):
         fitted.predict_interval(coverage=coverage)
+
+
+def test_coverages_in_any_order_keep_that_order(fitted):
+    columns = fitted.predict_interval(coverage=[0.9, 0.8]).columns
+    assert list(columns) == [(0.9, "lower"), (0.9, "upper"), (0.8, "lower"), (0.8, "upper")]
 
 
 @pytest.mark.parametrize(
     ("quantiles", "message"),
     [
-        ([0.9, 0.1], "sorted"),
-        ([0.1, 0.5, 0.5], "repeated"),
+        ([0.9, 0.1], r"sorted in increasing order; got \[0\.9, 0\.1\]"),
+        ([0.1, 0.5, 0.5], r"repeated levels: \[0\.1, 0\.5, 0\.5\]"),
+        ("0.5", "not a string; got '0.5'"),
         ([0.0, 0.5], r"in \(0, 1\)"),
         ([0.5, 1.0], r"in \(0, 1\)"),
         ([], "non-empty"),
-        (["a"], r"in \(0, 1\)"),
+        (["a"], "not a string; got 'a'"),
     ],
 )
 def test_bad_quantiles_are_a_clear_error(fitted, quantiles, message):
