@@ -105,9 +105,13 @@ class Forecaster(BaseEstimator):
     observed value of the same season; the last value when there is no
     season), in units of the target's training spread (its in-sample mean
     absolute seasonal difference, the scale of MASE, ``scale_``). Each
-    window step carries, per target, two channels: the value minus the
-    window's last value, and the seasonal difference (the value minus the
-    value one season earlier), both divided by the spread. The estimator
+    window step carries, per target, three channels: the value minus the
+    window's last value, the seasonal difference (the value minus the
+    value one season earlier), and the series' drift (its mean seasonal
+    difference over the whole training series, the same at every step), all
+    divided by the spread. The drift lets one global model tell a series
+    that has been rising for years from one that has not, which a window
+    alone cannot show. The estimator
     learns how the next ``horizon`` values deviate from the seasonal-naive
     forecast, in the same units, and forecasts are integrated back by adding
     the seasonal-naive values. Trending and seasonal series of any level
@@ -165,7 +169,8 @@ class Forecaster(BaseEstimator):
         ``(n_windows, n_steps * n_channels)``. ``n_steps`` is
         ``window_size`` (plus ``horizon`` with ``future_covariates``);
         ``n_channels`` is the number of columns plus, with the seasonal-naive
-        baseline, one seasonal-difference channel per target (plus one
+        baseline, two channels per target (its seasonal difference and its
+        drift; plus one
         channel that marks the forecast periods, with
         ``future_covariates``). It must support several outputs when
         ``horizon * n_targets > 1`` (wrap it in
@@ -513,24 +518,31 @@ class Forecaster(BaseEstimator):
         return self._encoding.forecasts(z, values[:, t], ends, scale[sid][:, None, :], level[sid][:, None, :])
 
     def _statistics(self, panel):
-        """Spread and mean of each target of each series, ``(n_series, n_targets)`` each."""
+        """Spread and level of each target of each series, ``(n_series, n_targets)`` each.
+
+        The level is the statistic the encoding asks for (``level_statistic``):
+        the mean, or the drift (the mean signed seasonal difference; 0 for a
+        series no longer than a season).
+        """
         t = self._target_positions
         y = panel.values[:, t]
         starts, lengths = panel.offsets[:-1], panel.lengths
-        level = np.add.reduceat(y, starts, axis=0) / lengths[:, None]
-        # The mean absolute seasonal difference of every series at once; the
-        # few series where it is undefined or zero take spread()'s fallbacks.
+        mean = np.add.reduceat(y, starts, axis=0) / lengths[:, None]
+        # The mean absolute (and signed) seasonal difference of every series
+        # at once; the few series where the spread is undefined or zero take
+        # spread()'s fallbacks.
         m = self.seasonal_period_
-        scale = np.zeros_like(level)
+        scale, drift = np.zeros_like(mean), np.zeros_like(mean)
         if m < len(y):
-            changes = np.abs(y[m:] - y[:-m])
+            changes = y[m:] - y[:-m]
             within = np.repeat(np.arange(panel.n_series), lengths)
             valid = within[m:] == within[:-m]
-            sums = np.stack(
-                [np.bincount(within[m:][valid], changes[valid, j], panel.n_series) for j in range(len(t))], axis=1
-            )
             counts = np.maximum(lengths - m, 0)[:, None]
-            scale = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
+            for j in range(len(t)):
+                for out, weights in ((scale, np.abs(changes[valid, j])), (drift, changes[valid, j])):
+                    sums = np.bincount(within[m:][valid], weights, panel.n_series)
+                    out[:, j] = np.divide(sums, counts[:, 0], out=np.zeros_like(sums), where=counts[:, 0] > 0)
+        level = drift if self._encoding.level_statistic == "drift" else mean
         for i in np.flatnonzero((lengths <= m) | (scale <= 1e-12).any(axis=1)):
             rows = y[starts[i] : starts[i] + lengths[i]]
             scale[i] = [spread(rows[:, j], m) for j in range(len(t))]

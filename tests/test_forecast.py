@@ -172,11 +172,11 @@ def test_several_targets_give_a_dataframe():
 def test_recurrent_estimators_get_windows_others_flat_rows():
     data = pd.DataFrame({"a": trend_season(60).to_numpy(), "b": np.arange(60.0)})
     lstm = Forecaster(tiny_lstm(), window_size=6, horizon=2, target="a", n_estimators=1).fit(data)
-    # per step: the two columns and the target's seasonal difference, in (n, 6, 3) windows
-    assert lstm.estimators_[0].n_features_in_ == 3
+    # per step: the two columns, the target's seasonal difference and its drift, in (n, 6, 4) windows
+    assert lstm.estimators_[0].n_features_in_ == 4
     assert lstm.estimators_[0].n_outputs_ == 2
     ridge = Forecaster(Ridge(), window_size=6, horizon=2, target="a").fit(data)
-    assert ridge.estimators_[0].n_features_in_ == 18  # 6 steps x 3 channels, flattened
+    assert ridge.estimators_[0].n_features_in_ == 24  # 6 steps x 4 channels, flattened
     plain = Forecaster(Ridge(), window_size=6, horizon=2, target="a", baseline=None).fit(data)
     assert plain.estimators_[0].n_features_in_ == 12  # without baseline: the 2 columns only
 

@@ -38,15 +38,15 @@ def test_future_covariates_are_seen_over_the_horizon():
 def test_window_layout_with_future_covariates():
     data = promotions().assign(price=np.linspace(1, 2, 120))
     ridge = fitted(data, future_covariates=["promo"], estimator=Ridge())
-    # (window 5 + horizon 4) steps x (3 columns + 1 seasonal difference + 1 forecast-period flag)
-    assert ridge.estimators_[0].n_features_in_ == 9 * 5
+    # (window 5 + horizon 4) steps x (3 columns + seasonal difference + drift + forecast-period flag)
+    assert ridge.estimators_[0].n_features_in_ == 9 * 6
     lstm = fitted(
         data,
         future_covariates=["promo"],
         estimator=LSTMRegressor(hidden_size=2, max_iter=1, device="cpu"),
         n_estimators=1,
     )
-    assert lstm.estimators_[0].n_features_in_ == 5
+    assert lstm.estimators_[0].n_features_in_ == 6
     # without a target given, the future covariates are not forecast
     assert Forecaster(Ridge(), window_size=5, horizon=2, future_covariates=["promo"]).fit(
         data[["sales", "promo"]]

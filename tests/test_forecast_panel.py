@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.dummy import DummyRegressor
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
@@ -78,6 +78,42 @@ def test_each_series_is_scaled_by_its_own_spread():
     panel = pd.concat({"a": a, "b": 250 * a - 4000}, names=["id", "time"])
     forecast = Forecaster(Ridge(), window_size=12, horizon=4, seasonal_period=12).fit(panel).predict()
     np.testing.assert_allclose(forecast["b"].to_numpy(), 250 * forecast["a"].to_numpy() - 4000, rtol=1e-9)
+
+
+class WindowRecorder(RegressorMixin, BaseEstimator):
+    """Keeps the 3-D windows it is fitted on; predicts zeros (the seasonal-naive forecast)."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+    def fit(self, X, y):
+        self.X_ = X
+        self.n_outputs_ = 1 if np.ndim(y) == 1 else y.shape[1]
+        return self
+
+    def predict(self, X):
+        return np.zeros((len(X), self.n_outputs_))
+
+
+def test_windows_carry_each_series_drift():
+    # rising and falling series: the last channel is each series' mean seasonal
+    # difference in units of its spread, the same at every step of its windows
+    up = trend_season(60, noise=1.0, slope=0.5)
+    down = trend_season(48, "2001-01-01", noise=1.0, slope=-0.2, seed=4)
+    panel = pd.concat({"up": up, "down": down}, names=["id", "time"])
+    forecaster = Forecaster(WindowRecorder(), window_size=12, horizon=3, seasonal_period=12).fit(panel)
+    X = forecaster.estimators_[0].X_
+    assert X.shape == (forecaster.n_windows_, 12, 3)  # centred values, seasonal differences, drift
+    drift = X[:, :, 2]
+    assert np.all(drift == drift[:, :1])
+    expected = []
+    for i, key in enumerate(forecaster.series_):
+        values = series_of(panel, key).to_numpy()
+        expected.append(np.mean(values[12:] - values[:-12]) / forecaster.scale_[i, 0])
+    assert expected[0] < 0 < expected[1]  # down, then up (series_ is sorted)
+    np.testing.assert_allclose(np.unique(drift), sorted(expected), rtol=1e-5)
 
 
 def test_baseline_integrates_back_exactly_on_every_series():
