@@ -46,6 +46,7 @@ import sys
 import time
 import warnings
 
+import _checkout  # noqa: F401  (the checkout first on sys.path)
 import numpy as np
 import pandas as pd
 import torch

@@ -68,6 +68,7 @@ import warnings
 for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
+import _checkout  # noqa: E402, F401  (the checkout first on sys.path)
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
