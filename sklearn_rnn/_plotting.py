@@ -34,6 +34,11 @@ def _x(index):
 
 def _bands(interval):
     """``[(coverage or None, lower, upper), ...]`` from ``predict_interval``'s result, widest first."""
+    if not isinstance(interval, pd.DataFrame):
+        raise TypeError(
+            f"interval must be the DataFrame that predict_interval returns for pandas data; got "
+            f"{type(interval).__name__}. A forecaster fitted on arrays returns arrays: plot those with matplotlib."
+        )
     if isinstance(interval.index, pd.MultiIndex):
         raise ValueError(
             "interval is a panel; plot_forecast draws one series: select it first, for example "
@@ -81,6 +86,8 @@ def plot_forecast(history, forecast, interval=None, ax=None):
     ------
     ImportError
         If matplotlib is not installed.
+    TypeError
+        If ``interval`` is not a DataFrame.
     ValueError
         For a panel or several targets.
 

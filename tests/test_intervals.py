@@ -286,3 +286,5 @@ def test_plot_forecast_draws_history_forecast_and_bands(fitted):
     plt.close("all")
     with pytest.raises(ValueError, match="one series"):
         plot_forecast(panel_of({"a": history, "b": history}), fitted.predict())
+    with pytest.raises(TypeError, match="interval must be the DataFrame"):
+        plot_forecast(history, fitted.predict(), interval.to_numpy())
