@@ -14,7 +14,6 @@ The target of issue 4: peak at most the input plus 200 MB.
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -22,31 +21,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _common as C  # noqa: E402
-
-MB = 1024**2
-
-
-def _reset_peak():
-    """Reset the peak RSS (VmHWM) of this process; False where unsupported."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
-
-
-def _peak_rss():
-    """Peak resident memory in bytes since the last reset (VmHWM), else getrusage's."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    scale = 1 if sys.platform == "darwin" else 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+from _memory import MB, peak_rss, reset_peak  # noqa: E402
 
 
 def child(candidate, cell, n_samples, threads, ref_batch=0):
@@ -70,11 +45,11 @@ def child(candidate, cell, n_samples, threads, ref_batch=0):
     rss_before_input = C.rss_bytes()
     X = np.random.default_rng(0).standard_normal((n_samples, steps, features), dtype=np.float32)
     rss_before = C.rss_bytes()
-    reset = _reset_peak()
+    reset = reset_peak()
     tic = time.perf_counter()
     y = predict(X)
     wall = time.perf_counter() - tic
-    peak = _peak_rss()
+    peak = peak_rss()
     print(
         json.dumps(
             {

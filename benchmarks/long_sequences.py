@@ -32,7 +32,6 @@ estimator does not suffer the denormal slowdown that a plain loop does.
 import ast
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -40,37 +39,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _common as C  # noqa: E402
+from _memory import MB, peak_rss, reset_peak, ru_maxrss  # noqa: E402
 
-MB = 1024**2
 N_SEQUENCES, HIDDEN, BATCH = 64, 32, 32
 CANDIDATES = ("ours", "ours-last", "loop", "loop+flush")
-
-
-def _reset_peak():
-    """Reset this process's peak RSS (VmHWM); False where unsupported."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
-
-
-def _peak_rss():
-    """Peak resident bytes since the last reset (VmHWM), else getrusage's lifetime peak."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return _ru_maxrss()
-
-
-def _ru_maxrss():
-    scale = 1 if sys.platform == "darwin" else 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
 
 
 def child(spec):
@@ -97,11 +69,11 @@ def child(spec):
 
     train(X[:BATCH, :50], y[:BATCH], 1)  # warm-up: lazy initialization, on a short slice
     rss_before = C.rss_bytes()
-    reset = _reset_peak()
+    reset = reset_peak()
     tic = time.perf_counter()
     loss = train(X, y, epochs)
     seconds = time.perf_counter() - tic
-    peak = _peak_rss()
+    peak = peak_rss()
     print(
         json.dumps(
             {
@@ -109,7 +81,7 @@ def child(spec):
                 "rss_before_mb": rss_before / MB,
                 "peak_mb": peak / MB,
                 "extra_mb": (peak - rss_before) / MB,
-                "ru_maxrss_mb": _ru_maxrss() / MB,
+                "ru_maxrss_mb": ru_maxrss() / MB,
                 "peak_reset": reset,
                 "flush_after": C.flush_denormal_enabled(),
                 "loss": float(loss),

@@ -44,7 +44,6 @@ environment sets ``OMP_NUM_THREADS``/``OPENBLAS_NUM_THREADS``, one BLAS thread.
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -61,30 +60,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-MB = 1024**2
-
-
-def _reset_peak():
-    """Reset the peak RSS (VmHWM) of this process; False where unsupported."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
-
-
-def _rss(field):
-    """VmRSS or VmHWM of this process in bytes; getrusage's lifetime peak where /proc is missing."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    scale = 1 if sys.platform == "darwin" else 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+from _memory import MB, current_rss, peak_rss, reset_peak  # noqa: E402
 
 
 def synthetic_panel(n_series, n_points, seed=0):
@@ -150,22 +126,22 @@ def child(config):
         import tracemalloc
 
         tracemalloc.start()
-    before = _rss("VmRSS")
-    reset = _reset_peak()
+    before = current_rss()
+    reset = reset_peak()
     tic, cpu = time.perf_counter(), time.process_time()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         forecaster.fit(panel)
     result.update(fit_s=time.perf_counter() - tic, fit_cpu_s=time.process_time() - cpu)
-    result.update(fit_peak_mb=(_rss("VmHWM") - before) / MB, before_mb=before / MB, reset=reset)
+    result.update(fit_peak_mb=(peak_rss() - before) / MB, before_mb=before / MB, reset=reset)
     if config["tracemalloc"]:
         result["traced_peak_mb"] = tracemalloc.get_traced_memory()[1] / MB
         tracemalloc.stop()
-    before = _rss("VmRSS")
-    _reset_peak()
+    before = current_rss()
+    reset_peak()
     tic = time.perf_counter()
     forecast = forecaster.predict()
-    result.update(predict_s=time.perf_counter() - tic, predict_peak_mb=(_rss("VmHWM") - before) / MB)
+    result.update(predict_s=time.perf_counter() - tic, predict_peak_mb=(peak_rss() - before) / MB)
     assert len(forecast) == config["n_series"] * config["horizon"]
     result.update(n_windows=int(forecaster.n_windows_), epochs=_epochs(forecaster), window=forecaster.window_size_)
     print(json.dumps(result))
