@@ -36,6 +36,10 @@ def standardize(X, mean=None, scale=None):
     """
     if mean is None:
         return np.ascontiguousarray(X, dtype=np.float32) if X.dtype != np.float32 else X.copy()
+    if X.size <= _CHUNK_VALUES:
+        # one chunk: the same arithmetic in one expression (a few microseconds
+        # less per call, which a one-sequence predict notices)
+        return ((np.asarray(X, dtype=np.float64) - mean) / scale).astype(np.float32)
     out = np.empty(X.shape, dtype=np.float32)
     per_sample = max(1, math.prod(X.shape[1:]))
     step = max(1, _CHUNK_VALUES // per_sample)
@@ -171,13 +175,13 @@ def predict_in_batches(module, X, lengths, device, batch_size, *, mean=None, sca
     out = None
     try:
         with torch.inference_mode():
+            if lengths is None and len(X) <= batch_size:  # one batch: no batching machinery
+                X = standardize(X, mean, scale) if mean is not None else np.asarray(X, dtype=np.float32)
+                return module(to_tensor(X, device), None)
             for positions, X_batch, batch_lengths in iter_batches(X, lengths, batch_size):
                 lengths_t = None if batch_lengths is None else torch.from_numpy(batch_lengths)
                 X_batch = standardize(X_batch, mean, scale) if mean is not None else X_batch
                 batch_out = module(to_tensor(np.asarray(X_batch, dtype=np.float32), device), lengths_t)
-                if out is None and isinstance(positions, slice) and len(batch_out) == len(X):
-                    out = batch_out  # one batch in input order: nothing to assemble
-                    continue
                 if out is None:
                     out = batch_out.new_empty((len(X), *batch_out.shape[1:]))
                 if isinstance(positions, slice):

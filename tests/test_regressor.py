@@ -164,6 +164,29 @@ def test_pickle_round_trip_predicts_the_same():
     assert restored.device_ == "cpu"
 
 
+def test_predict_follows_input_statistics_loaded_into_the_network():
+    # predict keeps the network's input statistics between calls; loading new
+    # ones into the network must not leave it with the old ones
+    X, y = first_last_task(n=80)
+    model = fast(LSTMRegressor, max_iter=2, random_state=0).fit(X, y)
+    before = model.predict(X[:5])
+    module = model.net_.module_
+    state = {k: v.clone() for k, v in module.state_dict().items()}
+    state["input_mean"] += 1.0
+    module.load_state_dict(state)
+    shifted = model.predict(X[:5])
+    assert not np.allclose(shifted, before)
+    np.testing.assert_allclose(model.predict(X[:5] + 1.0), before, rtol=1e-5, atol=1e-6)
+
+
+def test_pickle_holds_one_copy_of_the_network():
+    X, y = first_last_task(n=80)
+    model = fast(LSTMRegressor, max_iter=2, random_state=0, hidden_size=32).fit(X, y)
+    fresh = len(pickle.dumps(model))
+    model.predict(X[:1])
+    assert len(pickle.dumps(model)) == fresh
+
+
 def test_same_random_state_same_model():
     X, y = first_last_task(n=120)
     params = dict(max_iter=5, random_state=42, dropout=0.2, num_layers=2)
