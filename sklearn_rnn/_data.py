@@ -36,16 +36,19 @@ def standardize(X, mean=None, scale=None):
     """
     if mean is None:
         return np.ascontiguousarray(X, dtype=np.float32) if X.dtype != np.float32 else X.copy()
+    # One float64 temporary per chunk, modified in place: a new array per
+    # operation cost 2.5 times as much (fresh pages for every temporary).
     if X.size <= _CHUNK_VALUES:
-        # one chunk: the same arithmetic in one expression (a few microseconds
-        # less per call, which a one-sequence predict notices)
-        return ((np.asarray(X, dtype=np.float64) - mean) / scale).astype(np.float32)
+        Z = np.subtract(X, mean, dtype=np.float64)
+        Z /= scale
+        return Z.astype(np.float32, order="C")
     out = np.empty(X.shape, dtype=np.float32)
     per_sample = max(1, math.prod(X.shape[1:]))
     step = max(1, _CHUNK_VALUES // per_sample)
     for start in range(0, len(X), step):
-        chunk = np.asarray(X[start : start + step], dtype=np.float64)
-        out[start : start + step] = (chunk - mean) / scale
+        Z = np.subtract(X[start : start + step], mean, dtype=np.float64)
+        Z /= scale
+        out[start : start + step] = Z
     return out
 
 
