@@ -212,6 +212,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         # skorch moves a CUDA-trained net to the CPU when CUDA is absent.
         if "net_" in self.__dict__:
             self.device_ = self.net_.device
+            self._remember_statistics()
 
     # -- training ----------------------------------------------------------------
 
@@ -360,6 +361,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         self._stopping = stopping
         self.net_ = net
         self.device_ = device
+        self._remember_statistics()
         if not warm:
             self._built_with = self.get_params(deep=False)
         self._built_with["random_state"] = self.random_state
@@ -456,16 +458,24 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
 
     # -- prediction ----------------------------------------------------------------
 
-    def _inference_statistics(self, module):
-        """:func:`_statistics_of` ``module``, read once per module and state of
-        its buffers (a one-sequence predict spent a tenth of its time
-        reading them): a new fit or ``partial_fit`` builds a new module, and
-        ``load_state_dict`` changes the buffers' version counters."""
+    def _remember_statistics(self):
+        """Keep the network's input statistics as NumPy arrays for predict
+        (reading them off the module was a tenth of a one-sequence call)."""
+        module = self.net_.module_
         versions = (module.input_mean._version, module.input_scale._version)
+        self._statistics_cache = (module, versions, _statistics_of(module))
+
+    def _inference_statistics(self, module):
+        """:func:`_statistics_of` ``module``: the copy kept by ``fit`` while it
+        is current (``load_state_dict`` changes the buffers' version counters),
+        else read again. Predict never stores anything on the estimator."""
         cached = self.__dict__.get("_statistics_cache")
-        if cached is None or cached[0] is not module or cached[1] != versions:
-            cached = (module, versions, _statistics_of(module))
-            self.__dict__["_statistics_cache"] = cached
+        if (
+            cached is None
+            or cached[0] is not module
+            or cached[1] != (module.input_mean._version, module.input_scale._version)
+        ):
+            return _statistics_of(module)
         return cached[2]
 
     def _network_outputs(self, X):

@@ -179,14 +179,6 @@ def test_predict_follows_input_statistics_loaded_into_the_network():
     np.testing.assert_allclose(model.predict(X[:5] + 1.0), before, rtol=1e-5, atol=1e-6)
 
 
-def test_pickle_holds_one_copy_of_the_network():
-    X, y = first_last_task(n=80)
-    model = fast(LSTMRegressor, max_iter=2, random_state=0, hidden_size=32).fit(X, y)
-    fresh = len(pickle.dumps(model))
-    model.predict(X[:1])
-    assert len(pickle.dumps(model)) == fresh
-
-
 def test_same_random_state_same_model():
     X, y = first_last_task(n=120)
     params = dict(max_iter=5, random_state=42, dropout=0.2, num_layers=2)
