@@ -41,3 +41,23 @@ def test_batches_are_written_back_in_input_order(cell, batch_size, variable):
     assert out.dtype == torch.float32
     torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(X, X_before)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("writeable", [True, False])
+def test_prediction_batches_standardize_exactly_as_training_does(dtype, writeable):
+    # large batches are standardized by torch, small ones and read-only input
+    # by NumPy: every path must give the float32 values training saw
+    from sklearn_rnn._data import _TORCH_STANDARDIZE_VALUES, _input_batch, standardize
+
+    rng = np.random.RandomState(0)
+    n = _TORCH_STANDARDIZE_VALUES // 6 + 1
+    X = (1e6 + rng.randn(n, 3, 2) * 1e-2).astype(dtype)
+    X.flags.writeable = writeable
+    mean = X.reshape(-1, 2).mean(axis=0, dtype=np.float64)
+    scale = X.reshape(-1, 2).std(axis=0, dtype=np.float64)
+    statistics = (mean, scale, torch.from_numpy(mean), torch.from_numpy(scale))
+    for batch in (X, X[:1], X[:, :2]):
+        out = _input_batch(batch, statistics, "cpu")
+        assert out.dtype == torch.float32
+        np.testing.assert_array_equal(out.numpy(), standardize(batch, mean, scale))
