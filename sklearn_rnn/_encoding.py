@@ -17,11 +17,14 @@ one per-series statistic, ``level``, computed over the whole training series
 for the seasonal-naive one. Arrays ``y`` hold the target columns of a series
 (or of stacked series) in time order; ``ends`` are the row positions of the
 windows' last rows.
+
+:func:`baseline_weight` chooses, from out-of-sample errors, how much of the
+baseline forecast to mix into the estimator's forecast.
 """
 
 import numpy as np
 
-__all__ = ["SeasonalNaiveEncoding", "LevelEncoding", "make_encoding", "spread"]
+__all__ = ["SeasonalNaiveEncoding", "LevelEncoding", "make_encoding", "spread", "baseline_weight"]
 
 
 def spread(values, lag):
@@ -151,3 +154,50 @@ def make_encoding(baseline, period):
     if baseline is None:
         return LevelEncoding()
     raise ValueError(f"Unknown baseline {baseline!r}.")
+
+
+def baseline_weight(residuals, outputs):
+    """The weight of the baseline in the combination that best forecast out of sample.
+
+    The combined forecast is ``baseline + (1 - weight) * outputs`` (in
+    spreads: the baseline forecast times ``weight`` plus the estimator's
+    forecast times ``1 - weight``). The weight in [0, 1] minimizes the mean
+    absolute error of the combination over the out-of-sample errors
+    ``residuals`` (actual minus ``outputs``): the actual deviations from the
+    baseline are ``a = residuals + outputs``, and ``sum |a - v * outputs|``
+    is smallest at ``v``, the median of ``a / outputs`` weighted by
+    ``|outputs|``, clipped to [0, 1] (the error is convex in ``v``).
+
+    Parameters
+    ----------
+    residuals, outputs : ndarray of the same shape
+        Out-of-sample errors and the estimator's outputs, in spreads; NaN
+        entries are left out.
+
+    Returns
+    -------
+    weight : float
+        In [0, 1]; 0 (the estimator alone) when no output is finite and
+        non-zero.
+
+    Examples
+    --------
+    Outputs twice as large as the actual deviations from the baseline are
+    best halved, by mixing in the baseline (deviation 0) half and half:
+
+    >>> import numpy as np
+    >>> outputs = np.array([[2.0], [-4.0], [6.0]])
+    >>> actual = outputs / 2
+    >>> baseline_weight(actual - outputs, outputs)
+    0.5
+    """
+    outputs = np.asarray(outputs, dtype=np.float64)
+    keep = np.isfinite(residuals) & np.isfinite(outputs) & (np.abs(outputs) > 1e-12)
+    if not keep.any():
+        return 0.0
+    o = outputs[keep]
+    ratio = (residuals[keep] + o) / o
+    order = np.argsort(ratio, kind="stable")
+    cumulative = np.cumsum(np.abs(o)[order])
+    v = ratio[order][np.searchsorted(cumulative, cumulative[-1] / 2)]
+    return float(1.0 - np.clip(v, 0.0, 1.0))

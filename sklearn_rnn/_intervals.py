@@ -116,6 +116,9 @@ def calibration_residuals(forecaster, panel, ends, sid, X, Y, estimator, *, fixe
         the folds one after the other; NaN where the period was seen in the
         fold's training, lies past the data or belongs to the next fold. No
         rows when the data are too short to hold windows out.
+    outputs : ndarray of shape (n_origins, horizon, n_targets)
+        The estimator's outputs (the forecasts relative to the baseline) of
+        these errors, NaN where they are.
     """
     h, t = forecaster.horizon, forecaster._target_positions
     times = ends if panel.n_series == 1 else panel.time.ordinals(panel.labels[ends])[0]
@@ -129,12 +132,12 @@ def calibration_residuals(forecaster, panel, ends, sid, X, Y, estimator, *, fixe
                 n_train -= 1
             if n_train >= _MIN_TRAIN_WINDOWS and (not splits or n_train > splits[-1]):
                 splits.append(n_train)
-    parts = [np.empty((0, h, len(t)))]
+    parts = [(np.empty((0, h, len(t))), np.empty((0, h, len(t))))]
     for k, n_train in enumerate(splits):
         # the fold is scored up to the last period the next fold trains on
         stop = times[splits[k + 1] - 1] + h if k + 1 < len(splits) else None
         parts.append(_fold_residuals(forecaster, panel, ends, sid, times, X, Y, estimator, fixed_epochs, n_train, stop))
-    return np.concatenate(parts)
+    return np.concatenate([r for r, _ in parts]), np.concatenate([o for _, o in parts])
 
 
 def _fold_residuals(forecaster, panel, ends, sid, times, X, Y, estimator, fixed_epochs, n_train, stop):
@@ -186,7 +189,7 @@ def _fold_residuals(forecaster, panel, ends, sid, times, X, Y, estimator, fixed_
         origin_sid.append(np.full(len(candidates), i))
         origin_time.append(row_times[candidates])
     if not origins or not sum(len(o) for o in origins):
-        return np.empty((0, h, len(t)))
+        return np.empty((0, h, len(t))), np.empty((0, h, len(t)))
     origins, origin_sid, origin_time = map(np.concatenate, (origins, origin_sid, origin_time))
     scale, level = forecaster._scale, forecaster._level
     inputs = forecaster._inputs(values, origins, origin_sid, scale, level)
@@ -198,7 +201,8 @@ def _fold_residuals(forecaster, panel, ends, sid, times, X, Y, estimator, fixed_
     residuals = actual - outputs
     periods = origin_time[:, None] + np.arange(1, h + 1)
     residuals[(periods <= cutoff) | (periods > stop)] = np.nan
-    return residuals
+    outputs = np.where(np.isnan(residuals), np.nan, outputs)
+    return residuals, outputs
 
 
 def _check_level(name, level, hint):

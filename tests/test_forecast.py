@@ -98,7 +98,7 @@ def test_baseline_integrates_back_exactly():
 
 def test_without_baseline_the_estimator_sees_standardized_levels():
     y = trend_season(120)
-    forecaster = Forecaster(DummyRegressor(), window_size=10, horizon=2, baseline=None).fit(y)
+    forecaster = Forecaster(DummyRegressor(), window_size=10, horizon=2, baseline=None, baseline_weight=0.0).fit(y)
     # the mean standardized target maps back to the mean of the values that
     # followed the training windows (windows end at rows 9..117)
     values = y.to_numpy()
