@@ -312,6 +312,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         check_consistent_length(X, y)
         self._check_truncation(lengths)
         y = self._validate_target(y, reset=not warm, classes=classes)
+        network_options = self._network_options(X, lengths)
         if not warm or self.random_state is not self._built_with["random_state"]:
             self._random_state = check_random_state(self.random_state)
         seed = int(self._random_state.randint(np.iinfo(np.int32).max))
@@ -330,7 +331,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         else:
             mean, scale = _input_statistics(X_train, lengths_train) if self.scale_inputs else (None, None)
             self.downsample_ = _resolve_downsample(self.downsample, X.shape[1] if lengths is None else lengths.max())
-            net = self._build_net(X.shape[2], summary, device, mean, scale)
+            net = self._build_net(X.shape[2], summary, device, mean, scale, network_options)
             self._n_first_fit_samples = len(X_train)
         dataset = _dataset(X_train, lengths_train, y_train, mean, scale, device)
         valid_dataset = None if validation is None else _dataset(*validation, mean, scale, device)
@@ -371,7 +372,11 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
             self.best_validation_score_ = None
             self.best_loss_ = float(np.min(self.loss_curve_))
 
-    def _build_net(self, n_features, summary, device, mean, scale):
+    def _network_options(self, X, lengths):
+        """Checked options of :class:`RecurrentNetwork` that a subclass adds (none here)."""
+        return {}
+
+    def _build_net(self, n_features, summary, device, mean, scale, options):
         """A new net (not yet initialized) whose module holds the input statistics."""
         criterion, criterion_kwargs = self._criterion()
         return SequenceNet(
@@ -387,6 +392,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
             module__downsample=self.downsample_,
             module__input_mean=mean,
             module__input_scale=scale,
+            **{f"module__{key}": value for key, value in options.items()},
             criterion=criterion,
             optimizer=torch.optim.Adam,
             optimizer__fused=FUSED_ADAM,
