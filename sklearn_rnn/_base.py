@@ -376,8 +376,9 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         """Checked options of :class:`RecurrentNetwork` that a subclass adds (none here)."""
         return {}
 
-    def _build_net(self, n_features, summary, device, mean, scale, options):
-        """A new net (not yet initialized) whose module holds the input statistics."""
+    def _build_net(self, n_features, summary, device, mean, scale, options=None):
+        """A new net (not yet initialized) whose module holds the input statistics
+        and the ``options`` of :meth:`_network_options`."""
         criterion, criterion_kwargs = self._criterion()
         return SequenceNet(
             module=RecurrentNetwork,
@@ -392,7 +393,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
             module__downsample=self.downsample_,
             module__input_mean=mean,
             module__input_scale=scale,
-            **{f"module__{key}": value for key, value in options.items()},
+            **{f"module__{key}": value for key, value in (options or {}).items()},
             criterion=criterion,
             optimizer=torch.optim.Adam,
             optimizer__fused=FUSED_ADAM,
