@@ -130,7 +130,8 @@ def make_forecaster(seed, quick, future_covariates):
 
     kwargs = {"future_covariates": future_covariates} if future_covariates else {}
     if quick:
-        small = LSTMRegressor(hidden_size=8, max_iter=3, device="cpu")
+        # future_steps as the Forecaster sets it on its default estimator
+        small = LSTMRegressor(hidden_size=8, max_iter=3, device="cpu", future_steps=HORIZON if future_covariates else 0)
         return Forecaster(small, horizon=HORIZON, n_estimators=1, random_state=seed, **kwargs)
     return Forecaster(horizon=HORIZON, random_state=seed, **kwargs)
 

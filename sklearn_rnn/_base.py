@@ -319,6 +319,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         check_consistent_length(X, y)
         self._check_truncation(lengths)
         y = self._validate_target(y, reset=not warm, classes=classes)
+        network_options = self._network_options(X, lengths)
         if not warm or self.random_state is not self._built_with["random_state"]:
             self._random_state = check_random_state(self.random_state)
         seed = int(self._random_state.randint(np.iinfo(np.int32).max))
@@ -337,7 +338,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         else:
             mean, scale = _input_statistics(X_train, lengths_train) if self.scale_inputs else (None, None)
             self.downsample_ = _resolve_downsample(self.downsample, X.shape[1] if lengths is None else lengths.max())
-            net = self._build_net(X.shape[2], summary, device, mean, scale)
+            net = self._build_net(X.shape[2], summary, device, mean, scale, network_options)
             self._n_first_fit_samples = len(X_train)
         dataset = _dataset(X_train, lengths_train, y_train, mean, scale, device)
         valid_dataset = None if validation is None else _dataset(*validation, mean, scale, device)
@@ -379,8 +380,13 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
             self.best_validation_score_ = None
             self.best_loss_ = float(np.min(self.loss_curve_))
 
-    def _build_net(self, n_features, summary, device, mean, scale):
-        """A new net (not yet initialized) whose module holds the input statistics."""
+    def _network_options(self, X, lengths):
+        """Checked options of :class:`RecurrentNetwork` that a subclass adds (none here)."""
+        return {}
+
+    def _build_net(self, n_features, summary, device, mean, scale, options=None):
+        """A new net (not yet initialized) whose module holds the input statistics
+        and the ``options`` of :meth:`_network_options`."""
         criterion, criterion_kwargs = self._criterion()
         return SequenceNet(
             module=RecurrentNetwork,
@@ -395,6 +401,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
             module__downsample=self.downsample_,
             module__input_mean=mean,
             module__input_scale=scale,
+            **{f"module__{key}": value for key, value in (options or {}).items()},
             criterion=criterion,
             optimizer=torch.optim.Adam,
             optimizer__fused=FUSED_ADAM,

@@ -12,7 +12,7 @@ from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._encoding import baseline_weight, make_encoding, spread
+from ._encoding import SeasonalNaiveEncoding, baseline_weight, make_encoding, spread
 from ._ensemble import fit_ensemble, predict_mean
 from ._future_covariates import FutureCovariates, column_roles, fit_target
 from ._intervals import bounds_frame, calibration_residuals, check_coverage, check_quantiles, quantile_offsets
@@ -125,7 +125,14 @@ class Forecaster(BaseEstimator):
     weather forecasts): the windows then run ``horizon`` steps further, over
     the periods to forecast, where only these columns are filled (the
     others are zero, and one more channel is 1 there), and :meth:`predict`
-    takes their values for the forecast periods as ``future``.
+    takes their values for the forecast periods as ``future``. With the
+    seasonal-naive baseline, each future step also carries each future
+    covariate's change from the period whose value the seasonal-naive
+    forecast repeats, which is what explains the deviation the estimator
+    learns. The default estimator then reads these steps with
+    ``future_steps=horizon``: its recurrent layers read the window, and a
+    decoder shared by the future steps adds to each period's forecast a term
+    from the window's summary and that period's covariates.
 
     The default estimator is a small :class:`LSTMRegressor` trained with an
     absolute-error loss. Early stopping on the last 20% of the windows (in
@@ -193,17 +200,19 @@ class Forecaster(BaseEstimator):
         ``window_size`` (plus ``horizon`` with ``future_covariates``);
         ``n_channels`` is the number of columns plus, with the seasonal-naive
         baseline, two channels per target (its seasonal difference and its
-        drift; plus one
-        channel that marks the forecast periods, with
-        ``future_covariates``). It must support several outputs when
+        drift) and, with ``future_covariates``, one per future covariate
+        (its change from the seasonal-naive period, filled on the forecast
+        periods); plus one channel that marks the forecast periods, with
+        ``future_covariates``. It must support several outputs when
         ``horizon * n_targets > 1`` (wrap it in
         :class:`~sklearn.multioutput.MultiOutputRegressor` otherwise). None
         uses ``LSTMRegressor(hidden_size=32, loss="absolute_error",
         learning_rate_init=1e-2, batch_size=32, max_iter=200,
         early_stopping=True, validation_fraction=0.2, n_iter_no_change=10,
         device="cpu")``, with batches of ``n_windows // 64`` windows (up to
-        1024) when there are more than 2048 windows, and without early
-        stopping, for 30 epochs, when there are fewer than 5 windows. The
+        1024) when there are more than 2048 windows, without early
+        stopping, for 30 epochs, when there are fewer than 5 windows, and
+        with ``future_steps=horizon`` with ``future_covariates``. The
         CPU is the default device because such small networks on short
         series run faster there.
 
@@ -509,14 +518,21 @@ class Forecaster(BaseEstimator):
     def _inputs(self, values, ends, sid, scale, level):
         """Estimator inputs for the windows ending at rows ``ends`` of
         ``values`` (which hold, with future covariates, their ``horizon``
-        next rows too), built chunk by chunk into one float32 array."""
+        next rows too), built chunk by chunk into one float32 array.
+
+        Channels: the columns (targets as the encoding makes them,
+        covariates standardized), the encoding's extra channels, then with
+        future covariates their seasonal changes (see ``_n_future_changes``)
+        and the indicator of the future steps."""
         w, h = self.window_size_, self.horizon
         t, f = self._target_positions, self._future_positions
         covariates = self._past_positions + f
         n_columns = values.shape[1]
         n_extra = self._encoding.n_input_channels(len(t)) - len(t)
+        n_changes = self._n_future_changes()
+        changes = slice(n_columns + n_extra, n_columns + n_extra + n_changes)
         n_steps = w + (h if f else 0)
-        X = np.zeros((len(ends), n_steps, n_columns + n_extra + (1 if f else 0)), dtype=np.float32)
+        X = np.zeros((len(ends), n_steps, n_columns + n_extra + n_changes + (1 if f else 0)), dtype=np.float32)
         y = values[:, t]
         back, ahead = np.arange(1 - w, 1), np.arange(1, h + 1)
         mean, std = self._covariate_mean, self._covariate_scale
@@ -532,11 +548,26 @@ class Forecaster(BaseEstimator):
                     covariates
                 ]
             if f:
-                X[chunk, w:, f] = (values[e[:, None] + ahead][:, :, f] - mean[f]) / std[f]
+                future = values[e[:, None] + ahead][:, :, f]
+                X[chunk, w:, f] = (future - mean[f]) / std[f]
+                if n_changes:
+                    X[chunk, w:, changes] = (future - self._encoding.reference(values[:, f], e, h, None)) / std[f]
                 X[chunk, w:, -1] = 1.0
         if not self._three_d:
             X = X.reshape(len(X), -1)
         return X
+
+    def _n_future_changes(self):
+        """Channels holding, on the future steps, each future covariate's change from its seasonal-naive value.
+
+        With the seasonal-naive baseline the estimator learns how each
+        future value deviates from the value one season earlier (the last
+        observed period of the same season); what explains that deviation is
+        how the covariates of the two periods differ (a work day against a
+        holiday, a hot day against a mild one), which these channels give
+        the future step directly.
+        """
+        return len(self._future_positions) if isinstance(self._encoding, SeasonalNaiveEncoding) else 0
 
     def _targets(self, values, ends, sid, scale, level):
         """What the estimator learns for each window: ``(n, n_targets * horizon)``, target by target."""
@@ -712,6 +743,8 @@ class Forecaster(BaseEstimator):
         estimator = default_estimator(self.n_windows_) if self.estimator is None else self.estimator
         if self.estimator is None and self.n_windows_ < 5:
             estimator.set_params(early_stopping=False, max_iter=30)
+        if self.estimator is None and self._future_positions:
+            estimator.set_params(future_steps=self.horizon)
         self._three_d = get_tags(estimator).input_tags.three_d_array
         X = self._inputs(panel.values, ends, sid, self._scale, self._level)
         Y = self._targets(panel.values, ends, sid, self._scale, self._level)

@@ -78,6 +78,16 @@ class RecurrentNetwork(nn.Module):
         pass then grows with this number instead of the sequence length.
         Applies to batches of complete (equal-length) sequences of a
         unidirectional network; None backpropagates through every step.
+    future_steps : int
+        The last ``future_steps`` steps of every sequence hold inputs known
+        for the periods being forecast (known-future covariates), one step
+        per output group: output ``o`` belongs to future step ``o %
+        future_steps`` (``output_size`` is a multiple of ``future_steps``).
+        The recurrent layers then read the steps before them only, and a
+        small decoder shared by the future steps (the "local MLP" of MQ-RNN,
+        Wen et al. 2017) adds to each output of the linear head a term
+        computed from the sequence summary and the inputs of its own future
+        step. Needs complete (equal-length) sequences. 0: no such steps.
     """
 
     def __init__(
@@ -95,6 +105,7 @@ class RecurrentNetwork(nn.Module):
         input_scale=None,
         downsample=1,
         truncated_bptt_steps=None,
+        future_steps=0,
     ):
         super().__init__()
         self.cell = cell
@@ -120,6 +131,14 @@ class RecurrentNetwork(nn.Module):
         scale = torch.ones(input_size, dtype=torch.float64) if input_scale is None else torch.as_tensor(input_scale)
         self.register_buffer("input_mean", mean.to(torch.float64).reshape(input_size).clone())
         self.register_buffer("input_scale", scale.to(torch.float64).reshape(input_size).clone())
+        self.future_steps = int(future_steps)
+        if self.future_steps:
+            self.decoder = _LocalDecoder(
+                summary_size=hidden_size * n_directions * len(self.summary),
+                input_size=input_size,
+                n_groups=output_size // self.future_steps,
+                hidden_size=hidden_size,
+            )
 
     def forward(self, X, lengths=None):
         """Map a batch ``(batch, time, features)`` to ``(batch, output_size)``.
@@ -128,6 +147,8 @@ class RecurrentNetwork(nn.Module):
         (int64, on the CPU or the device) gives each sequence's number of
         valid steps; ``None`` means every step is valid.
         """
+        if self.future_steps:
+            return self._forward_future(X, lengths)
         if self.downsample > 1:
             X, lengths = self._pool(X, lengths)
         if lengths is None:
@@ -161,6 +182,33 @@ class RecurrentNetwork(nn.Module):
                     parts.append(output.masked_fill(~mask, float("-inf")).amax(dim=1))
         summary = parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
         return self.head(self.dropout(summary))
+
+    def _forward_future(self, X, lengths):
+        """``forward`` for complete sequences whose last ``future_steps`` steps are future inputs."""
+        if lengths is not None or X.shape[1] <= self.future_steps:
+            raise ValueError(
+                f"This network reads the last future_steps={self.future_steps} steps of each sequence as future "
+                f"inputs: it needs sequences of one length, longer than that; got {X.shape[1]} steps"
+                + (" of different lengths." if lengths is not None else ".")
+            )
+        past, future = X[:, : -self.future_steps], X[:, -self.future_steps :]
+        summary = self.dropout(self._summarize(past))
+        return self.head(summary) + self.decoder(summary, future)
+
+    def _summarize(self, X):
+        """The summary of complete sequences (every step valid)."""
+        if self.downsample > 1:
+            X, _ = self._pool(X, None)
+        output = self._run(X)
+        parts = []
+        for kind in self.summary:
+            if kind == "last":
+                parts.append(self._last(output, None))
+            elif kind == "mean":
+                parts.append(output.mean(dim=1))
+            else:
+                parts.append(output.amax(dim=1))
+        return parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
 
     def _run(self, X):
         """The recurrent layers over complete sequences, truncating
@@ -211,3 +259,28 @@ class RecurrentNetwork(nn.Module):
         if not self.bidirectional:
             return forward
         return torch.cat([forward, output[:, 0, h:]], dim=1)
+
+
+class _LocalDecoder(nn.Module):
+    """One term per output from the sequence summary and the inputs of the output's future step.
+
+    A two-layer perceptron shared by the future steps (MQ-RNN's local MLP,
+    Wen et al. 2017, arXiv:1711.11053) reads, for future step ``k``, a
+    projection of the summary (the context) and the step's inputs, and
+    gives the ``n_groups`` outputs of that step. Its last layer starts at
+    zero, so that training starts from the linear head alone.
+    """
+
+    def __init__(self, summary_size, input_size, n_groups, hidden_size):
+        super().__init__()
+        self.context = nn.Linear(summary_size, hidden_size)
+        self.inputs = nn.Linear(input_size, hidden_size, bias=False)
+        self.out = nn.Linear(hidden_size, n_groups)
+        nn.init.zeros_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+
+    def forward(self, summary, future):
+        """``summary`` ``(batch, summary_size)``, ``future`` ``(batch, steps, input_size)``
+        to ``(batch, n_groups * steps)``, group by group."""
+        hidden = torch.relu(self.context(summary)[:, None, :] + self.inputs(future))
+        return self.out(hidden).transpose(1, 2).reshape(len(summary), -1)

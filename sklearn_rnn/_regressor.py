@@ -1,9 +1,11 @@
 """Recurrent regressors: RNNRegressor, LSTMRegressor, GRURegressor."""
 
+from numbers import Integral
+
 import numpy as np
 import torch
 from sklearn.base import RegressorMixin, _fit_context
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array
 
 from . import _docstrings
@@ -39,6 +41,7 @@ class _RecurrentRegressor(RegressorMixin, BaseRecurrent):
         **BaseRecurrent._parameter_constraints,
         "loss": [StrOptions(set(_LOSSES))],
         "scale_target": ["boolean"],
+        "future_steps": [Interval(Integral, 0, None, closed="left")],
     }
 
     _score_outputs = staticmethod(r2_from_outputs)
@@ -53,6 +56,7 @@ class _RecurrentRegressor(RegressorMixin, BaseRecurrent):
         summary="last+mean+max",
         downsample=1,
         loss="squared_error",
+        future_steps=0,
         max_iter=200,
         batch_size=32,
         learning_rate="constant",
@@ -102,6 +106,7 @@ class _RecurrentRegressor(RegressorMixin, BaseRecurrent):
             n_threads=n_threads,
         )
         self.loss = loss
+        self.future_steps = future_steps
         self.scale_target = scale_target
 
     def __sklearn_tags__(self):
@@ -138,7 +143,28 @@ class _RecurrentRegressor(RegressorMixin, BaseRecurrent):
         return self.n_outputs_
 
     def _fixed_parameters(self):
-        return (*super()._fixed_parameters(), "loss", "scale_target")
+        return (*super()._fixed_parameters(), "loss", "scale_target", "future_steps")
+
+    def _network_options(self, X, lengths):
+        if not self.future_steps:
+            return {}
+        if lengths is not None:
+            raise ValueError(
+                f"future_steps={self.future_steps} needs sequences of one length (the last future_steps steps of "
+                "each are its future inputs), but X holds sequences of different lengths. Pad or cut them to one "
+                "length, or set future_steps=0."
+            )
+        if X.shape[1] <= self.future_steps:
+            raise ValueError(
+                f"future_steps={self.future_steps} leaves no past steps in sequences of {X.shape[1]} steps: "
+                "use sequences longer than future_steps."
+            )
+        if self.n_outputs_ % self.future_steps:
+            raise ValueError(
+                f"future_steps={self.future_steps} must divide the number of outputs ({self.n_outputs_}): "
+                "output o belongs to future step o % future_steps."
+            )
+        return {"future_steps": self.future_steps}
 
     def _criterion(self):
         return _LOSSES[self.loss], {}
@@ -208,6 +234,24 @@ _REGRESSOR_DOC = """{title}
 
     loss : {{"squared_error", "absolute_error", "huber"}}, default="squared_error"
         Training loss on the standardized targets.
+
+    future_steps : int, default=0
+        Number of time steps at the end of every sequence that hold inputs
+        known for the periods being forecast (known-future covariates such
+        as the calendar or a weather forecast), one step per forecast
+        period: output ``o`` (of ``n_outputs``, a multiple of
+        ``future_steps``) is the forecast for future step ``o %
+        future_steps``, so with ``g = n_outputs // future_steps`` outputs
+        per step they are laid out group by group, ``(g, future_steps)``.
+        The recurrent layers then read the steps before them only, and a
+        small decoder shared by the future steps (the local MLP of MQ-RNN,
+        Wen et al. 2017, arXiv:1711.11053) adds to each output of the linear
+        head a term computed from the sequence summary and the inputs of its
+        own future step, so that the covariates of step ``k`` act on output
+        ``k`` directly. Needs sequences of one length, longer than
+        ``future_steps``. :class:`Forecaster` sets ``future_steps=horizon``
+        on its default estimator when it has ``future_covariates``. 0: no
+        such steps, every step is read by the recurrent layers.
 
     {training_head}
 

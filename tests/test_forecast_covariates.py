@@ -1,11 +1,16 @@
 """Known-future covariates of the Forecaster, and calendar_features."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression, Ridge
 
 from sklearn_rnn import Forecaster, LSTMRegressor, calendar_features
+
+from .test_forecast_panel import WindowRecorder
 
 
 def promotions(n=120, seed=0, start="2024-01-01", lift=5.0):
@@ -38,19 +43,52 @@ def test_future_covariates_are_seen_over_the_horizon():
 def test_window_layout_with_future_covariates():
     data = promotions().assign(price=np.linspace(1, 2, 120))
     ridge = fitted(data, future_covariates=["promo"], estimator=Ridge())
-    # (window 5 + horizon 4) steps x (3 columns + seasonal difference + drift + forecast-period flag)
-    assert ridge.estimators_[0].n_features_in_ == 9 * 6
+    # (window 5 + horizon 4) steps x (3 columns + seasonal difference + drift + the promotion's seasonal
+    # change + forecast-period flag)
+    assert ridge.estimators_[0].n_features_in_ == 9 * 7
     lstm = fitted(
         data,
         future_covariates=["promo"],
         estimator=LSTMRegressor(hidden_size=2, max_iter=1, device="cpu"),
         n_estimators=1,
     )
-    assert lstm.estimators_[0].n_features_in_ == 6
+    assert lstm.estimators_[0].n_features_in_ == 7
     # without a target given, the future covariates are not forecast
     assert Forecaster(Ridge(), window_size=5, horizon=2, future_covariates=["promo"]).fit(
         data[["sales", "promo"]]
     ).target_names_ == ["sales"]
+
+
+def test_future_steps_carry_the_covariates_and_their_seasonal_changes():
+    data = promotions()
+    forecaster = fitted(data, future_covariates=["promo"], estimator=WindowRecorder(), seasonal_period=3)
+    X = forecaster.estimators_[0].X_  # (windows, 5 + 4 steps, sales, promo, seasonal difference, drift, change, flag)
+    assert X.shape[1:] == (9, 6)
+    promo = data["promo"].to_numpy()
+    mean, std = promo.mean(), promo.std()
+    ends = 7 + np.arange(len(X))  # the first window ends after 3 rows of look-back and 5 of window
+    k = np.arange(1, 5)
+    reference = ends[:, None] + k - 3 * ((k - 1) // 3 + 1)  # the seasonal-naive period of step k
+    np.testing.assert_allclose(X[:, 5:, 1], (promo[ends[:, None] + k] - mean) / std, atol=1e-6)
+    np.testing.assert_allclose(X[:, 5:, 4], (promo[ends[:, None] + k] - promo[reference]) / std, atol=1e-6)
+    np.testing.assert_array_equal(X[:, :5, 4], 0.0)
+    np.testing.assert_array_equal(X[:, :, 5], np.r_[np.zeros(5), np.ones(4)][None].repeat(len(X), 0))
+    # without the seasonal-naive baseline there is no seasonal change to give
+    level = fitted(data, future_covariates=["promo"], estimator=WindowRecorder(), baseline=None)
+    assert level.estimators_[0].X_.shape[1:] == (9, 3)
+
+
+def test_default_estimator_links_future_steps_to_outputs():
+    data = promotions(n=60)
+    params = {"estimator": None, "n_estimators": 1, "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        forecaster = fitted(data, future_covariates=["promo"], **params)
+        plain = fitted(data, **params)
+    assert forecaster.estimators_[0].future_steps == 4
+    assert forecaster.estimators_[0].net_.module_.decoder.out.out_features == 1  # one target
+    assert plain.estimators_[0].future_steps == 0
+    assert not hasattr(plain.estimators_[0].net_.module_, "decoder")
 
 
 def test_future_covariates_on_a_panel():

@@ -248,3 +248,64 @@ def test_gradient_clipping_matches_torch():
         torch.nn.utils.clip_grad_norm_(b.parameters(), max_norm)
         for p, q in zip(a.parameters(), b.parameters(), strict=True):
             torch.testing.assert_close(p.grad, q.grad)
+
+
+def _future_network(cell, future_steps=3, n_groups=2, bidirectional=False, downsample=1):
+    torch.manual_seed(0)
+    net = RecurrentNetwork(
+        cell,
+        input_size=3,
+        output_size=n_groups * future_steps,
+        hidden_size=8,
+        bidirectional=bidirectional,
+        summary=parse_summary("last+mean+max"),
+        downsample=downsample,
+        future_steps=future_steps,
+    )
+    torch.nn.init.normal_(net.decoder.out.weight)  # it starts at zero: make the decoder's term visible
+    return net.eval()
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_future_step_inputs_reach_their_own_outputs_only(cell, bidirectional):
+    net = _future_network(cell, bidirectional=bidirectional)
+    X = torch.randn(4, 10, 3)
+    with torch.no_grad():
+        base = net(X)
+        assert base.shape == (4, 6)
+        for k in range(3):  # future step k (sequence step 7 + k): outputs k and 3 + k (group by group)
+            changed = X.clone()
+            changed[:, 7 + k] += 1.0
+            moved = (net(changed) - base).abs().amax(dim=0) > 1e-6
+            np.testing.assert_array_equal(moved.numpy(), np.isin(np.arange(6), [k, 3 + k]))
+        past = X.clone()
+        past[:, 2] += 1.0  # a past step reaches every output, through the summary
+        assert ((net(past) - base).abs().amax(dim=0) > 1e-6).all()
+
+
+def test_future_steps_are_not_read_by_the_recurrent_layers():
+    net = _future_network("lstm", downsample=2)
+    X = torch.randn(4, 10, 3)
+    with torch.no_grad():
+        summary = net._summarize(X[:, :7])
+        expected = net.head(summary) + net.decoder(summary, X[:, 7:])
+        torch.testing.assert_close(net(X), expected)
+
+
+def test_decoder_starts_at_zero_and_gets_gradients():
+    torch.manual_seed(0)
+    net = RecurrentNetwork("gru", input_size=3, output_size=4, hidden_size=8, future_steps=2)
+    X = torch.randn(5, 6, 3)
+    with torch.no_grad():
+        summary = net._summarize(X[:, :4])
+        torch.testing.assert_close(net(X), net.head(summary))
+    net(X).sum().backward()
+    assert net.decoder.out.weight.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("steps, lengths", [(10, torch.tensor([10, 8, 10, 10])), (3, None)])
+def test_future_steps_need_complete_sequences_longer_than_them(steps, lengths):
+    net = _future_network("lstm")
+    with pytest.raises(ValueError, match="future_steps=3 steps of each sequence as future inputs"):
+        net(torch.randn(4, steps, 3), lengths)

@@ -417,6 +417,7 @@ def test_unfitted_model_raises_not_fitted():
         ({"loss": "hinge"}, "loss"),
         ({"learning_rate_init": -1.0}, "learning_rate_init"),
         ({"validation_fraction": 1.0}, "validation_fraction"),
+        ({"future_steps": -1}, "future_steps"),
     ],
 )
 def test_invalid_parameters_raise_invalid_parameter_error(params, match):
@@ -497,3 +498,48 @@ def test_fit_and_predict_restore_torch_thread_setting():
     model = fast(RNNRegressor, max_iter=1, n_threads=1).fit(X, y)
     model.predict(X)
     assert torch.get_num_threads() == previous
+
+
+# -- known-future inputs (future_steps) ------------------------------------------
+
+
+def future_task(n=400, seed=0):
+    """Four past steps then six future steps; each future step's outputs (two
+    groups) depend on its own inputs, nonlinearly, and on the first past step."""
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(-1, 1, size=(n, 10, 2))
+    Y = np.concatenate([(g + 1) * X[:, 4:, 0] ** 2 + X[:, :1, 1] for g in range(2)], axis=1)  # (n, 2 groups x 6 steps)
+    return X, Y
+
+
+def test_future_steps_link_each_future_step_to_its_outputs():
+    X, Y = future_task()
+    model = fast(LSTMRegressor, max_iter=60, future_steps=6, random_state=0).fit(X[:300], Y[:300])
+    assert model.net_.module_.future_steps == 6
+    plain = fast(LSTMRegressor, max_iter=60, random_state=0).fit(X[:300], Y[:300])
+    unexplained, plain_unexplained = 1 - model.score(X[300:], Y[300:]), 1 - plain.score(X[300:], Y[300:])
+    assert unexplained < 0.01
+    # one summary for all outputs must untangle which step feeds which output
+    assert unexplained < 0.5 * plain_unexplained
+
+
+@pytest.mark.parametrize(
+    "X, Y, match",
+    [
+        ([np.zeros((8, 2)), np.zeros((7, 2))], np.zeros((2, 4)), "needs sequences of one length"),
+        (np.zeros((3, 2, 2)), np.zeros((3, 4)), "leaves no past steps in sequences of 2 steps"),
+        (np.zeros((3, 8, 2)), np.zeros((3, 3)), r"must divide the number of outputs \(3\)"),
+    ],
+)
+def test_future_steps_errors_name_the_problem(X, Y, match):
+    model = fast(GRURegressor, future_steps=2, max_iter=1)
+    with pytest.raises(ValueError, match=match):
+        model.fit(X, Y)
+    assert not hasattr(model, "net_")
+
+
+def test_future_steps_at_predict_need_sequences_of_one_length():
+    X, Y = future_task(n=40)
+    model = fast(RNNRegressor, future_steps=6, max_iter=1).fit(X, Y)
+    with pytest.raises(ValueError, match="future_steps=6 steps of each sequence as future inputs"):
+        model.predict([X[0], X[1, :9]])
