@@ -149,6 +149,22 @@ class RecurrentNetwork(nn.Module):
         """
         if self.future_steps:
             return self._forward_future(X, lengths)
+        return self.head(self.dropout(self._summarize(X, lengths)))
+
+    def _forward_future(self, X, lengths):
+        """``forward`` for complete sequences whose last ``future_steps`` steps are future inputs."""
+        if lengths is not None or X.shape[1] <= self.future_steps:
+            raise ValueError(
+                f"This network reads the last future_steps={self.future_steps} steps of each sequence as future "
+                f"inputs: it needs sequences of one length, longer than that; got {X.shape[1]} steps"
+                + (" of different lengths." if lengths is not None else ".")
+            )
+        past, future = X[:, : -self.future_steps], X[:, -self.future_steps :]
+        summary = self.dropout(self._summarize(past))
+        return self.head(summary) + self.decoder(summary, future)
+
+    def _summarize(self, X, lengths=None):
+        """The summary ``(batch, summary_size)`` of the hidden states over each sequence's valid steps."""
         if self.downsample > 1:
             X, lengths = self._pool(X, lengths)
         if lengths is None:
@@ -180,34 +196,6 @@ class RecurrentNetwork(nn.Module):
                     parts.append(output.amax(dim=1))
                 else:
                     parts.append(output.masked_fill(~mask, float("-inf")).amax(dim=1))
-        summary = parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
-        return self.head(self.dropout(summary))
-
-    def _forward_future(self, X, lengths):
-        """``forward`` for complete sequences whose last ``future_steps`` steps are future inputs."""
-        if lengths is not None or X.shape[1] <= self.future_steps:
-            raise ValueError(
-                f"This network reads the last future_steps={self.future_steps} steps of each sequence as future "
-                f"inputs: it needs sequences of one length, longer than that; got {X.shape[1]} steps"
-                + (" of different lengths." if lengths is not None else ".")
-            )
-        past, future = X[:, : -self.future_steps], X[:, -self.future_steps :]
-        summary = self.dropout(self._summarize(past))
-        return self.head(summary) + self.decoder(summary, future)
-
-    def _summarize(self, X):
-        """The summary of complete sequences (every step valid)."""
-        if self.downsample > 1:
-            X, _ = self._pool(X, None)
-        output = self._run(X)
-        parts = []
-        for kind in self.summary:
-            if kind == "last":
-                parts.append(self._last(output, None))
-            elif kind == "mean":
-                parts.append(output.mean(dim=1))
-            else:
-                parts.append(output.amax(dim=1))
         return parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
 
     def _run(self, X):
