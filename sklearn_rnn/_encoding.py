@@ -85,6 +85,9 @@ class SeasonalNaiveEncoding(_BaselineEncoding):
 
     #: The per-series statistic passed as ``level``: the mean signed seasonal difference.
     level_statistic = "drift"
+    #: Whether ``reference`` applies to any column (it needs no ``level``), so
+    #: that future covariates can be given as changes from their reference.
+    covariate_changes = True
 
     def __init__(self, period):
         self.period = int(period)
@@ -128,6 +131,8 @@ class LevelEncoding(_BaselineEncoding):
 
     #: The per-series statistic passed as ``level``: the mean.
     level_statistic = "mean"
+    #: The reference is the target's own mean: no change of a covariate from it.
+    covariate_changes = False
 
     @property
     def lookback(self):

@@ -12,7 +12,7 @@ from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._encoding import SeasonalNaiveEncoding, baseline_weight, make_encoding, spread
+from ._encoding import baseline_weight, make_encoding, spread
 from ._ensemble import fit_ensemble, predict_mean
 from ._future_covariates import FutureCovariates, column_roles, fit_target
 from ._intervals import bounds_frame, calibration_residuals, check_coverage, check_quantiles, quantile_offsets
@@ -567,7 +567,7 @@ class Forecaster(BaseEstimator):
         holiday, a hot day against a mild one), which these channels give
         the future step directly.
         """
-        return len(self._future_positions) if isinstance(self._encoding, SeasonalNaiveEncoding) else 0
+        return len(self._future_positions) if self._encoding.covariate_changes else 0
 
     def _targets(self, values, ends, sid, scale, level):
         """What the estimator learns for each window: ``(n, n_targets * horizon)``, target by target."""
@@ -771,10 +771,8 @@ class Forecaster(BaseEstimator):
         self.fit_time_ = time.perf_counter() - tic
         # out-of-sample errors for predict_interval and predict_quantiles
         residuals, outputs = calibration_residuals(self, panel, ends, sid, X, Y, estimator, fixed_epochs=fixed_epochs)
-        if self.baseline_weight == "auto":
-            self.baseline_weight_ = baseline_weight(residuals, outputs)
-        else:
-            self.baseline_weight_ = float(self.baseline_weight)
+        auto = self.baseline_weight == "auto"
+        self.baseline_weight_ = baseline_weight(residuals, outputs) if auto else float(self.baseline_weight)
         self.residuals_ = residuals + self.baseline_weight_ * outputs  # the errors of the combination
 
         keep = first_end + 1
