@@ -19,10 +19,10 @@ Data sets (``--datasets``):
   quarterly visitor nights in millions for 20 regions, 1998Q1-2016Q4),
   20 series of 76 quarters. Horizon 8 quarters.
 * ``aus_accommodation``: fpp3's ``aus_accommodation``, column ``Takings``
-  (Tourism Research Australia / Australian Bureau of Statistics, quarterly
-  takings of hotels, motels and serviced apartments in millions of AUD per
-  state or territory, 1998Q1-2016Q2), 8 series of 74 quarters. Horizon 8
-  quarters.
+  (Australian Bureau of Statistics, catalogue 8635.0, table 10: quarterly
+  takings of short-term tourist accommodation with 15 or more rooms, in
+  millions of AUD, not adjusted for prices, per state or territory,
+  1998Q1-2016Q2), 8 series of 74 quarters. Horizon 8 quarters.
 * ``prison``: fpp2's ``prisonLF`` (Australian Bureau of Statistics,
   quarterly prisoner numbers by state or territory, gender and legal status
   (remanded or sentenced), 2005Q1-2016Q4; the column ``t`` dates each
