@@ -18,6 +18,35 @@ Data sets (``--datasets``):
 * ``visnights``: fpp2's ``visnights`` (Tourism Research Australia,
   quarterly visitor nights in millions for 20 regions, 1998Q1-2016Q4),
   20 series of 76 quarters. Horizon 8 quarters.
+* ``aus_accommodation``: fpp3's ``aus_accommodation``, column ``Takings``
+  (Australian Bureau of Statistics, catalogue 8635.0, table 10: quarterly
+  takings of short-term tourist accommodation with 15 or more rooms, in
+  millions of AUD, not adjusted for prices, per state or territory,
+  1998Q1-2016Q2), 8 series of 74 quarters. Horizon 8 quarters.
+* ``prison``: fpp2's ``prisonLF`` (Australian Bureau of Statistics,
+  quarterly prisoner numbers by state or territory, gender and legal status
+  (remanded or sentenced), 2005Q1-2016Q4; the column ``t`` dates each
+  quarter by the first day of its last month, relabelled here as the
+  quarter's start), 32 series of 48 quarters, some of small counts (ACT
+  women: 1 to 17 prisoners). Horizon 8 quarters (2015Q1-2016Q4, the test
+  period of Hyndman & Athanasopoulos, 3rd ed., section 11.6).
+* ``aus_arrivals``: fpp3's ``aus_arrivals`` (Tourism Research Australia,
+  quarterly international arrivals to Australia from Japan, New Zealand,
+  the UK and the US, 1981Q1-2012Q3), 4 series of 127 quarters. Horizon 8
+  quarters.
+* ``departures``: fpp2's ``departures`` (Australian Bureau of Statistics,
+  catalogue 3401.0, monthly overseas departures from Australia in
+  thousands of people: ``permanent`` departures, long-term (more than a
+  year) residents ``reslong`` and visitors ``vislong``, short-term
+  residents ``resshort`` and visitors ``visshort``), 5 series of 498
+  months, 1976-01 to 2017-06 (the rows carry no dates; R's documentation
+  says "January 1976 - November 2016", but fpp2's data script reads the
+  June 2017 release from 1976-01, which the 498 rows match). Horizon 24
+  months.
+
+Every data set is checked when it is loaded: no missing values, one
+observation per series and period, and no gaps between a series' first and
+last period.
 
 The last ``horizon`` observations of each series are held out; every method
 forecasts them in one go from the rest. For each series, MASE is the mean
@@ -87,7 +116,12 @@ LABELS = {
 DATASETS = {
     "us_employment": ("load_us_employment", 12, 12),
     "visnights": ("load_visnights", 4, 8),
+    "aus_accommodation": ("load_aus_accommodation", 4, 8),
+    "prison": ("load_prison", 4, 8),
+    "aus_arrivals": ("load_aus_arrivals", 4, 8),
+    "departures": ("load_departures", 12, 24),
 }
+FREQUENCIES = {12: "MS", 4: "QS"}
 
 
 def _rdata(package, item):
@@ -128,6 +162,62 @@ def load_visnights(n_points=None):
     if n_points is not None:
         panel = panel.groupby(level="series", sort=False).tail(n_points)
     return panel
+
+
+def _quarter_starts(labels):
+    """Quarter labels such as "1998 Q1" as the quarters' first days."""
+    return pd.PeriodIndex(pd.Series(labels).str.replace(" ", "", regex=False), freq="Q").to_timestamp()
+
+
+def _quarterly_panel(series, quarters, values, name):
+    """A Series ``name`` indexed by (series, quarter), sorted, from three equal-length columns."""
+    long = pd.DataFrame(
+        {"series": np.asarray(series), "quarter": np.asarray(quarters), name: np.asarray(values, dtype=float)}
+    )
+    return long.sort_values(["series", "quarter"]).set_index(["series", "quarter"])[name]
+
+
+def load_aus_accommodation():
+    """fpp3's aus_accommodation Takings (8 states, 1998Q1-2016Q2) indexed by (series, quarter start)."""
+    raw = _rdata("fpp3", "aus_accommodation")
+    return _quarterly_panel(raw["State"], _quarter_starts(raw["Date"]), raw["Takings"], "takings")
+
+
+def load_prison():
+    """fpp2's prisonLF (32 state/gender/legal series, 2005Q1-2016Q4) indexed by (series, quarter start)."""
+    raw = _rdata("fpp2", "prisonLF")
+    series = raw["state"] + "/" + raw["gender"] + "/" + raw["legal"]
+    # ``t`` is the first day of each quarter's last month (2005-03-01 for 2005Q1).
+    quarters = pd.to_datetime(raw["t"], format="%Y-%m-%d").dt.to_period("Q").dt.to_timestamp()
+    return _quarterly_panel(series, quarters, raw["count"], "prisoners")
+
+
+def load_aus_arrivals():
+    """fpp3's aus_arrivals (4 origins, 1981Q1-2012Q3) indexed by (series, quarter start)."""
+    raw = _rdata("fpp3", "aus_arrivals")
+    return _quarterly_panel(raw["Origin"], _quarter_starts(raw["Quarter"]), raw["Arrivals"], "arrivals")
+
+
+def load_departures():
+    """fpp2's departures (5 monthly series from 1976-01, thousands) indexed by (series, month start)."""
+    wide = _rdata("fpp2", "departures").drop(columns="rownames")
+    wide.index = pd.date_range("1976-01-01", periods=len(wide), freq="MS", name="month")
+    panel = wide.stack().rename("departures").swaplevel().sort_index()
+    panel.index = panel.index.set_names(["series", "month"])
+    return panel
+
+
+def check_panel(name, panel, season):
+    """Stop with a clear message if the panel has missing values, duplicate or missing periods."""
+    if panel.isna().any():
+        raise SystemExit(f"{name}: {int(panel.isna().sum())} missing values")
+    if panel.index.duplicated().any():
+        raise SystemExit(f"{name}: several observations of the same series and period")
+    for key, group in panel.groupby(level=0, sort=False):
+        times = group.index.get_level_values(1)
+        expected = pd.date_range(times[0], times[-1], freq=FREQUENCIES[season])
+        if not times.equals(expected):
+            raise SystemExit(f"{name}: series {key!r} is not one observation every period from {times[0]:%Y-%m}")
 
 
 def split_panel(panel, horizon):
@@ -313,6 +403,7 @@ def geometric_mean(ratios):
 def run_dataset(name, args):
     loader, season, horizon = DATASETS[name]
     panel = globals()[loader](args.points) if name == "us_employment" else globals()[loader]()
+    check_panel(name, panel, season)
     if args.quick:
         keep = panel.index.get_level_values(0).unique()[: args.quick_series]
         panel = panel.loc[list(keep)]
