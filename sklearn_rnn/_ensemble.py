@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, get_tags
 from tqdm import tqdm
 from tqdm.contrib import DummyTqdmFile
 
@@ -45,7 +45,11 @@ def _fit_quietly(member, X, y):
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        member.fit(X, y)
+        try:
+            member.fit(X, y)
+        except ValueError as exc:
+            _raise_if_single_output(member, y, exc)
+            raise
     converged = True
     for warning in caught:
         if issubclass(warning.category, ConvergenceWarning):
@@ -53,6 +57,20 @@ def _fit_quietly(member, X, y):
         else:
             warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     return converged
+
+
+def _raise_if_single_output(member, y, exc):
+    """Raise a ValueError that says how to wrap ``member`` when it failed on
+    several outputs per window and its tags say it fits one only (SVR,
+    gradient boosting)."""
+    n_outputs = y.shape[1] if np.ndim(y) == 2 else 1
+    if n_outputs > 1 and not get_tags(member).target_tags.multi_output:
+        name = type(member).__name__
+        raise ValueError(
+            f"{name} failed on the forecaster's targets: {n_outputs} outputs per window (horizon x target "
+            f"columns), and it fits a single output. Wrap it in scikit-learn's MultiOutputRegressor, which fits "
+            f"one copy per output: `Forecaster(MultiOutputRegressor({name}(...)), ...)`. Its error: {exc}"
+        ) from exc
 
 
 def _epochs(n):

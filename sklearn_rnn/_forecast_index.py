@@ -57,13 +57,15 @@ class TimeIndex:
 
     ``kind`` is ``"datetime"``, ``"period"``, ``"integer"`` or ``"array"``;
     ``freq`` the pandas frequency (datetime and period), ``step`` the integer
-    step; ``name`` the name of the time index (or level).
+    step; ``name`` the name of the time index (or level); ``tz`` the time
+    zone of datetime labels (None: tz-naive).
     """
 
     kind: str
     freq: object = None
     step: int = 1
     name: object = None
+    tz: object = None
 
     @property
     def freqstr(self):
@@ -145,6 +147,63 @@ class TimeIndex:
         """Whether ``labels`` are consecutive periods of this spacing."""
         ordinals, on = self.ordinals(labels)
         return bool(on.all()) and bool(np.all(np.diff(ordinals) == 1))
+
+    def like(self, name):
+        """This spacing for labels named ``name`` (data given after fit)."""
+        return TimeIndex(self.kind, self.freq, self.step, name, self.tz)
+
+    def check_zone(self, labels, what, code=None, level=None):
+        """Raise unless the datetime ``labels`` are in the time zone seen in fit.
+
+        pandas cannot compare tz-naive with tz-aware dates, and dates of
+        another zone would be other periods of a calendar frequency, so the
+        data must be converted first; the message says how (``level``: the
+        level of a panel's MultiIndex that holds the labels).
+        """
+        if self.kind != "datetime" or not isinstance(labels, pd.DatetimeIndex):
+            return
+        if _zone(labels.tz) == _zone(self.tz):
+            return
+        var = code or what
+        if self.tz is None:
+            change, words = "tz_localize(None)", "tz-naive dates"
+        elif labels.tz is None:
+            change, words = f"tz_localize({_zone(self.tz)!r})", f"dates in time zone {_zone(self.tz)!r}"
+        else:
+            change, words = f"tz_convert({_zone(self.tz)!r})", f"dates in time zone {_zone(self.tz)!r}"
+        found = "tz-naive dates" if labels.tz is None else f"dates in time zone {_zone(labels.tz)!r}"
+        if level is None:
+            fix = f"`{var}.index = {var}.index.{change}`"
+        else:
+            fix = f"`{var}.index = {var}.index.set_levels({var}.index.levels[{level}].{change}, level={level})`"
+        raise ValueError(
+            f"The time labels of {what} are {found}, but the forecaster was fitted on {words}. Convert them "
+            f"first: {fix}."
+        )
+
+    def check_labels(self, labels, what, code=None, level=None):
+        """Raise unless ``labels`` (time labels given after fit, such as the
+        index of ``future``) are of the kind, frequency and time zone seen in fit."""
+        if self.kind == "array":
+            return
+        var = code or what
+        kind = _kind_of(labels)
+        if kind != self.kind or (kind == "period" and labels.freq != self.freq):
+            found = _article(f"{type(labels).__name__} of dtype {labels.dtype}")
+            convert = ""
+            if self.kind == "datetime" and kind is None:
+                target = f"{var}.index" if level is None else f"{var}.index.levels[{level}]"
+                convert = (
+                    f" If the labels are dates, convert them: `{var}.index = pd.to_datetime({var}.index)`."
+                    if level is None
+                    else f" If the labels are dates, convert them: `{var}.index = {var}.index.set_levels("
+                    f"pd.to_datetime({target}), level={level})`."
+                )
+            raise ValueError(
+                f"The time labels of {what} are {found}, but the forecaster was fitted on data with a "
+                f"{self.describe()}; give the periods as forecaster.future_index() labels them.{convert}"
+            )
+        self.check_zone(labels, what, code, level)
 
     def check_spacing(self, other, what):
         """Raise if ``other`` (the spacing of data given after fit) differs."""
@@ -230,8 +289,14 @@ def _kind_of(index):
     return None
 
 
+def _zone(tz):
+    """A time zone's name ('UTC', 'Europe/Berlin'), None for tz-naive: zone
+    objects of different libraries for one zone compare unequal."""
+    return None if tz is None else str(tz)
+
+
 def _article(words):
-    return ("an " if words[0] in "aeiou" else "a ") + words
+    return ("an " if words[0].lower() in "aeiou" else "a ") + words
 
 
 def check_order(index, what, *, code=None, panel=False):
@@ -265,7 +330,13 @@ def check_time_index(data, what="data", *, code=None, expected=None, continuing=
     if not isinstance(data, (pd.Series, pd.DataFrame)):
         return TimeIndex("array")
     index = data.index
+    if index.hasnans:
+        raise ValueError(
+            f"The index of {what} has missing time labels (NaT or NaN); give every row its period, or drop "
+            f"those rows: `{var} = {var}[{var}.index.notna()]`."
+        )
     if expected is not None and expected.kind != "array":
+        expected.check_zone(index, what, code)
         same_kind = _kind_of(index) == expected.kind and (expected.kind != "period" or index.freq == expected.freq)
         if same_kind and continuing:
             if len(index) >= 2 and not expected.regular(index):
@@ -276,9 +347,9 @@ def check_time_index(data, what="data", *, code=None, expected=None, continuing=
                     found = None
                 if found is not None:
                     expected.check_spacing(found, what)
-            return TimeIndex(expected.kind, expected.freq, expected.step, index.name)
+            return expected.like(index.name)
         if same_kind and len(index) and expected.regular(index):
-            return TimeIndex(expected.kind, expected.freq, expected.step, index.name)
+            return expected.like(index.name)
         found = check_time_index(data, what, code=code)
         expected.check_spacing(found, what)
         return found
@@ -302,7 +373,7 @@ def check_time_index(data, what="data", *, code=None, expected=None, continuing=
                         f"fill the gaps it reveals, or use row numbers: `{var} = {var}.reset_index(drop=True)`."
                     )
             raise ValueError(f"The DatetimeIndex of {what} has no frequency and none can be inferred {reason}")
-        return TimeIndex("datetime", freq, name=index.name)
+        return TimeIndex("datetime", freq, name=index.name, tz=index.tz)
     if isinstance(index, pd.PeriodIndex):
         check_order(index, what, code=var)
         expected = pd.period_range(start=index[0], periods=len(index), freq=index.freq)

@@ -12,6 +12,8 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
+from ._panel import check_level_order
+
 __all__ = ["FutureCovariates", "column_roles", "fit_target"]
 
 
@@ -21,13 +23,20 @@ def fit_target(data, target, future_covariates):
     Returns ``target`` itself unless it is None and there are future
     covariates; None means every column.
     """
-    if target is not None or not future_covariates:
+    if target is not None or not future_covariates or isinstance(data, pd.Series):
+        # a Series is its own target: its future covariates are named as missing columns later
         return target
     columns = list(data.columns) if isinstance(data, pd.DataFrame) else None
     n_columns = len(columns) if columns is not None else (np.shape(data)[1] if np.ndim(data) == 2 else 1)
     future = set(future_covariates)
     labels = columns if columns is not None else list(range(n_columns))
-    return [c for c in labels if c not in future] or None
+    remaining = [c for c in labels if c not in future]
+    if not remaining:
+        raise ValueError(
+            f"future_covariates names every column of the data ({labels}); leave at least one column to "
+            "forecast, or name the target with target=..."
+        )
+    return remaining
 
 
 def column_roles(panel, future_covariates):
@@ -174,12 +183,24 @@ class FutureCovariates:
         if isinstance(future.index, pd.MultiIndex) != (keys is not None):
             kind = "a panel indexed by (series, time)" if keys is not None else "indexed by time"
             raise ValueError(f"{what} must be {kind}, like the data seen in fit.")
+        if keys is None:
+            self.time.check_labels(future.index, what)
+        else:
+            check_level_order(future.index, what)
+            self.time.check_labels(future.index.levels[1], what, level=1)
         if not future.index.is_unique:
             raise ValueError(f"The index of {what} has duplicated labels; give one row per period (and series).")
         rows = future.index.get_indexer(expected)
         if (rows < 0).any():
             raise ValueError(_gap_message(future, expected, rows, keys, what))
-        taken = future[names].to_numpy(dtype=np.float64)[rows]
+        try:
+            taken = future[names].to_numpy(dtype=np.float64)[rows]
+        except (TypeError, ValueError) as exc:
+            numeric = [c for c in names if _numeric(future[c])]
+            raise ValueError(
+                f"The future covariates of {what} must be numbers; column(s) {[c for c in names if c not in numeric]} "
+                f"hold other values ({exc})."
+            ) from exc
         bad = ~np.isfinite(taken)
         if bad.any():
             row, col = np.argwhere(bad)[0]
@@ -216,6 +237,14 @@ class FutureCovariates:
             values[:, keep:, self.positions] = block
         ends = np.arange(n) * (keep + extra) + keep - 1
         return values.reshape(-1, n_columns), ends
+
+
+def _numeric(column):
+    try:
+        column.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _gap_message(future, expected, rows, keys, what):

@@ -22,7 +22,7 @@ from pandas.tseries.frequencies import to_offset
 from ._forecast_index import TimeIndex, _infer_frequency, check_order, check_time_index, guess_frequency
 from ._windowing import check_table
 
-__all__ = ["Panel", "read_panel", "is_panel"]
+__all__ = ["Panel", "read_panel", "is_panel", "check_level_order"]
 
 
 def is_panel(data):
@@ -112,6 +112,24 @@ def _gap_fix(var, time):
     return f"`{var} = {var}.groupby(level=0, group_keys=True).apply(lambda s: {body})`"
 
 
+def _holds_time(labels):
+    return isinstance(labels, (pd.DatetimeIndex, pd.PeriodIndex))
+
+
+def check_level_order(index, what, code=None):
+    """Raise if a panel's MultiIndex holds the time in its first level and
+    the series in its second: ``set_index(["ds", "unique_id"])`` instead of
+    ``set_index(["unique_id", "ds"])``. With integer series ids the swapped
+    index would otherwise read as dates for series and ids for time."""
+    var = code or what
+    if _holds_time(index.levels[0]) and not _holds_time(index.levels[1]):
+        raise ValueError(
+            f"The first level of the index of {what} holds dates ({type(index.levels[0]).__name__}) and the second "
+            f"does not: a panel is indexed by (series, time), in that order. Swap the levels: "
+            f"`{var} = {var}.swaplevel().sort_index()`."
+        )
+
+
 def _time_kind(labels, what, var):
     if isinstance(labels, pd.DatetimeIndex):
         return "datetime"
@@ -131,8 +149,10 @@ def _panel_spacing(labels, offsets, keys, what, var, expected):
     kind = _time_kind(labels, what, var)
     name = labels.name
     lengths = np.diff(offsets)
+    if expected is not None:
+        expected.check_zone(labels, what, var, level=1)
     if expected is not None and expected.kind == kind:
-        time = TimeIndex(kind, expected.freq, expected.step, name)
+        time = expected.like(name)
     elif kind == "period":
         time = TimeIndex("period", labels.freq, name=name)
     else:
@@ -158,7 +178,7 @@ def _panel_spacing(labels, offsets, keys, what, var, expected):
                     f"The dates of {series} have no frequency and none can be inferred (they are irregular or "
                     f"have gaps). A forecaster needs one row per period in every series: {fix}."
                 )
-            time = TimeIndex("datetime", freq, name=name)
+            time = TimeIndex("datetime", freq, name=name, tz=own.tz)
         else:
             steps = np.diff(np.asarray(own, dtype=np.int64))
             positive = steps[steps > 0]
@@ -247,9 +267,11 @@ def read_panel(data, target, *, what, caller, code=None, time=None, continuing=F
     panel : Panel
     """
     var = code or what
+    if hasattr(data, "__len__") and len(data) == 0:
+        raise ValueError(f"{what} is empty: it has no rows.")
     values, columns, targets = check_table(data, target, caller=caller, ensure_all_finite=False)
     if len(values) == 0:
-        raise ValueError(f"{what} is empty.")
+        raise ValueError(f"{what} is empty: it has no rows.")
     bad = ~np.isfinite(values)
     if bad.any():
         row, col = np.argwhere(bad)[0]
@@ -274,6 +296,13 @@ def read_panel(data, target, *, what, caller, code=None, time=None, continuing=F
         raise ValueError(
             f"The index of {what} has {index.nlevels} levels; a panel needs 2: the series and the time, as "
             "set_index(['unique_id', 'ds']) gives from a long table with those columns."
+        )
+    check_level_order(index, what, var)
+    if index.get_level_values(1).hasnans:
+        key = index.get_level_values(0)[index.get_level_values(1).isna()][0]
+        raise ValueError(
+            f"Series {key!r} of {what} has a missing time label (NaT or NaN) in the index; give every row its "
+            f"period, or drop those rows: `{var} = {var}[{var}.index.get_level_values(1).notna()]`."
         )
     if index.has_duplicates:
         key, label = index[index.duplicated()][0]

@@ -10,7 +10,7 @@ from sklearn.linear_model import LinearRegression, Ridge
 
 from sklearn_rnn import Forecaster, LSTMRegressor, calendar_features
 
-from .test_forecast_panel import WindowRecorder
+from .test_forecast_panel import WindowRecorder, run_fix
 
 
 def promotions(n=120, seed=0, start="2024-01-01", lift=5.0):
@@ -132,6 +132,36 @@ def test_future_errors_name_what_is_wrong():
         fitted(data, future_covariates=["sales"])
     with pytest.raises(ValueError, match="'holiday', which is not a column"):
         fitted(data, future_covariates=["holiday"])
+
+
+def test_future_labels_of_another_kind_or_zone_are_named():
+    data = promotions()
+    forecaster = fitted(data.iloc[:110], future_covariates=["promo"])
+    future = data.iloc[110:114]
+    expected = forecaster.predict(future=future)
+    aware = future.tz_localize("UTC")
+    with pytest.raises(ValueError, match=r"time zone 'UTC', but the forecaster was fitted on tz-naive") as error:
+        forecaster.predict(future=aware)
+    pd.testing.assert_series_equal(forecaster.predict(future=run_fix(str(error.value), aware, "future")), expected)
+    with pytest.raises(ValueError, match=r"are a PeriodIndex of dtype period\[D\].*DatetimeIndex with frequency 'D'"):
+        forecaster.predict(future=future.to_period("D"))
+    text = future.copy()
+    text.index = text.index.strftime("%Y-%m-%d")  # dates read from a CSV without parse_dates
+    with pytest.raises(ValueError, match=r"are an Index of dtype str") as error:
+        forecaster.predict(future=text)
+    pd.testing.assert_series_equal(forecaster.predict(future=run_fix(str(error.value), text, "future")), expected)
+    words = future.assign(promo=["yes", "no", "no", "yes"])
+    with pytest.raises(ValueError, match=r"future must be numbers; column\(s\) \['promo'\] hold other values"):
+        forecaster.predict(future=words)
+
+
+def test_future_covariates_that_leave_no_target_or_name_a_series_column():
+    data = promotions()
+    with pytest.raises(ValueError, match=r"names every column of the data \(\['sales', 'promo'\]\)"):
+        fitted(data, target=None, future_covariates=["sales", "promo"])
+    sales = data["sales"]
+    with pytest.raises(ValueError, match=r"names 'promo', which is not a column of the data \(columns \['sales'\]\)"):
+        fitted(sales, target=None, future_covariates=["promo"])
 
 
 def test_panel_future_must_cover_every_series():

@@ -272,6 +272,86 @@ def test_series_of_another_frequency_and_bad_levels():
         Forecaster(Ridge(), window_size=6, horizon=2).fit(three)
 
 
+def test_swapped_levels_are_named_and_the_fix_works():
+    panel = make_panel()
+    expected = Forecaster(Ridge(), window_size=6, horizon=2).fit(panel).predict()
+    for ids in (None, {"a": 1, "b": 2, "c": 3}):  # integer ids would otherwise read as time
+        data = panel if ids is None else panel.rename(index=ids, level=0)
+        swapped = data.swaplevel()
+        with pytest.raises(ValueError, match=r"first level of the index of data holds dates") as error:
+            Forecaster(Ridge(), window_size=6, horizon=2).fit(swapped)
+        forecast = Forecaster(Ridge(), window_size=6, horizon=2).fit(run_fix(str(error.value), swapped)).predict()
+        np.testing.assert_allclose(forecast.to_numpy(), expected.to_numpy())
+
+
+def test_missing_time_label_is_named_and_the_fix_works():
+    panel = make_panel()
+    holes = panel.copy()
+    labels = holes.index.get_level_values(1).to_numpy().copy()
+    labels[5] = np.datetime64("NaT")
+    holes.index = pd.MultiIndex.from_arrays([holes.index.get_level_values(0), labels], names=holes.index.names)
+    with pytest.raises(ValueError, match=r"Series '\w' of data has a missing time label") as error:
+        Forecaster(Ridge(), window_size=6, horizon=2).fit(holes)
+    with pytest.raises(ValueError, match="gaps"):  # dropping the row leaves a gap, which is then named
+        Forecaster(Ridge(), window_size=6, horizon=2).fit(run_fix(str(error.value), holes))
+    one = series_of(panel, "b").copy()
+    one.index = pd.DatetimeIndex([*one.index[:-1], pd.NaT])
+    with pytest.raises(ValueError, match=r"index of data has missing time labels") as error:
+        Forecaster(Ridge(), window_size=6, horizon=2).fit(one)
+    Forecaster(Ridge(), window_size=6, horizon=2).fit(run_fix(str(error.value), one))
+
+
+def _with_zone(data, change):
+    """``data`` with its time labels passed through ``change`` (a DatetimeIndex method call)."""
+    data = data.copy()
+    if isinstance(data.index, pd.MultiIndex):
+        data.index = data.index.set_levels(change(data.index.levels[1]), level=1)
+    else:
+        data.index = change(data.index)
+    return data
+
+
+def _split_last(data, n):
+    """Every series of ``data`` but its last ``n`` rows, and those rows."""
+    if not isinstance(data.index, pd.MultiIndex):
+        return data.iloc[:-n], data.iloc[-n:]
+    by_series = data.groupby(level=0, group_keys=False)
+    return by_series.apply(lambda s: s.iloc[:-n]), by_series.apply(lambda s: s.iloc[-n:])
+
+
+@pytest.mark.parametrize("panel_data", [True, False])
+def test_time_zone_of_new_data_must_be_that_of_fit(panel_data):
+    data = make_panel() if panel_data else series_of(make_panel(), "b")
+    train, new = _split_last(_with_zone(data, lambda i: i.tz_localize("Europe/Berlin")), 2)
+    forecaster = Forecaster(Ridge(), window_size=6, horizon=2).fit(train)
+    utc = _with_zone(new, lambda i: i.tz_convert("UTC"))  # the same instants
+    for method in ("update", "score"):
+        with pytest.raises(ValueError, match=r"time zone 'UTC'.*fitted on dates in time zone 'Europe/Berlin'"):
+            getattr(clone(forecaster).fit(train), method)(utc)
+    with pytest.raises(ValueError, match=r"tz_convert\('Europe/Berlin'\)") as error:
+        forecaster.update(utc)
+    forecaster.update(run_fix(str(error.value), utc, "new_data"))
+    naive = _with_zone(data, lambda i: i.tz_localize(None))
+    with pytest.raises(ValueError, match=r"tz-naive dates, but the forecaster was fitted on dates in time zone"):
+        forecaster.predict(naive)
+
+
+def test_empty_update_is_named():
+    forecaster = Forecaster(Ridge(), window_size=6, horizon=2).fit(make_panel())
+    with pytest.raises(ValueError, match="new_data is empty: it has no rows"):
+        forecaster.update(make_panel().iloc[:0])
+
+
+def test_single_output_estimator_is_told_to_use_multioutput():
+    from sklearn.multioutput import MultiOutputRegressor
+    from sklearn.svm import SVR
+
+    panel = make_panel()
+    with pytest.raises(ValueError, match=r"SVR failed.*4 outputs per window.*MultiOutputRegressor"):
+        Forecaster(SVR(), window_size=6, horizon=4).fit(panel)
+    Forecaster(MultiOutputRegressor(SVR()), window_size=6, horizon=4).fit(panel)
+
+
 def test_missing_value_is_located_by_series_and_time():
     panel = make_panel()
     panel[("a", pd.Timestamp("2002-02-01"))] = np.nan
