@@ -94,6 +94,39 @@ def test_a_user_callback_stopping_training_gets_no_convergence_warning():
         fast(LSTMRegressor, max_iter=50, callbacks=[EarlyStopping(monitor="train_loss", threshold=10.0)]).fit(X, y)
 
 
+class CtrlC(Callback):
+    """Stands in for a user pressing Ctrl-C during a batch of the ``epoch``-th
+    epoch of a fit (a training batch, or a validation one)."""
+
+    def __init__(self, epoch, training=True):
+        self.epoch = epoch
+        self.training = training
+
+    def on_train_begin(self, net, **kwargs):
+        self._first = len(net.history)
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if len(net.history) - self._first == self.epoch and training == self.training:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("epoch, training", [(1, True), (3, True), (2, False)])
+def test_ctrl_c_during_fit_reaches_the_caller_and_keeps_the_previous_model(epoch, training):
+    X, y = _task(GRURegressor, n=40)
+    interrupted = fast(GRURegressor, hidden_size=4, max_iter=5, batch_size=16, early_stopping=True, random_state=0)
+    with pytest.raises(KeyboardInterrupt):
+        interrupted.set_params(callbacks=[CtrlC(epoch, training)]).fit(X, y)
+    assert not hasattr(interrupted, "net_")
+    model = fast(GRURegressor, hidden_size=4, max_iter=2, batch_size=16, random_state=0).fit(X, y)
+    before, curve = model.predict(X), list(model.loss_curve_)
+    model.set_params(callbacks=[CtrlC(1)])
+    for continued in (model.partial_fit, model.set_params(warm_start=True).fit):
+        with pytest.raises(KeyboardInterrupt):
+            continued(X, y)
+        assert model.n_iter_ == 2 and model.loss_curve_ == curve
+        np.testing.assert_array_equal(model.predict(X), before)
+
+
 def test_every_documented_callback_event_fires():
     X, y = _task(GRURegressor, n=40)
     model = fast(GRURegressor, max_iter=3, batch_size=10, early_stopping=True, n_iter_no_change=50)
