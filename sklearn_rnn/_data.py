@@ -166,7 +166,8 @@ def _input_batch(X, statistics, device):
     if statistics is None:
         return to_tensor(np.asarray(X, dtype=np.float32), device)
     mean, scale, mean_t, scale_t = statistics
-    if X.size >= _TORCH_STANDARDIZE_VALUES and X.flags.writeable and X.dtype.isnative:
+    # torch.from_numpy refuses negative strides (a reversed view such as X[::-1])
+    if X.size >= _TORCH_STANDARDIZE_VALUES and X.flags.writeable and X.dtype.isnative and min(X.strides) >= 0:
         # the same IEEE float64 subtraction and division, so the same values
         return torch.sub(torch.from_numpy(X), mean_t).div_(scale_t).float().to(device)
     return to_tensor(standardize(X, mean, scale), device)

@@ -190,6 +190,19 @@ def test_n_features_in_has_scikit_learns_meaning(cls):
     assert fast(cls, max_iter=1).fit(X3, y).n_features_in_ == 3
 
 
+@pytest.mark.parametrize("cls", [LSTMRegressor, GRUClassifier])
+def test_reversed_and_strided_views_are_valid_input(cls):
+    # batches of 512 x 16 x 2 = 2**14 values: predict standardizes them with torch
+    X, y = _task(cls, n=1200, n_steps=16, n_features=2)
+    model = fast(cls, hidden_size=4, max_iter=2).fit(X[::-1], y[::-1])
+    methods = ["predict", "score"] + (["predict_proba"] if cls in CLASSIFIERS else [])
+    for view, target in [(X[::-1], y[::-1]), (X[:, ::-1], y), (X[:, :, ::-1], y), (X[::2], y[::2])]:
+        for method in methods:
+            args = (target,) if method == "score" else ()
+            expected = getattr(model, method)(view.copy(), *args)
+            np.testing.assert_array_equal(getattr(model, method)(view, *args), expected)
+
+
 def test_a_list_of_dataframe_sequences_records_feature_names():
     rng = np.random.RandomState(0)
     frames = [pd.DataFrame(rng.randn(n, 2), columns=["price", "volume"]) for n in (5, 7, 4, 6)]
