@@ -23,6 +23,24 @@ def accuracy_from_outputs(y, outputs):
     return (outputs.argmax(dim=1) == y).to(torch.float32).mean()
 
 
+class ClassWeightedCrossEntropyLoss(torch.nn.CrossEntropyLoss):
+    """Cross-entropy in which each sample's loss is multiplied by the weight
+    of its class, averaged over the samples of the batch:
+    ``sum_i w[y_i] * loss_i / n``.
+
+    This is scikit-learn's meaning of ``class_weight`` (a sample of weight
+    ``w`` counts ``w`` times; weight 0 removes it), and the mean of the batch
+    losses over an epoch is then the weighted loss of the whole training
+    set. PyTorch's own weighted mean divides by ``sum_i w[y_i]`` instead,
+    which is 0/0 = NaN for a batch whose samples all have weight 0 and makes
+    a sample's influence depend on the weights of the others in its batch.
+    """
+
+    def forward(self, input, target):
+        losses = torch.nn.functional.cross_entropy(input, target, weight=self.weight, reduction="none")
+        return losses.mean()
+
+
 class _RecurrentClassifier(ClassifierMixin, BaseRecurrent):
     """Classification head on top of :class:`BaseRecurrent`."""
 
@@ -143,7 +161,9 @@ class _RecurrentClassifier(ClassifierMixin, BaseRecurrent):
         return (*super()._fixed_parameters(), "class_weight")
 
     def _criterion(self):
-        return torch.nn.CrossEntropyLoss, {"weight": torch.from_numpy(self._class_weights)}
+        if self.class_weight is None:
+            return torch.nn.CrossEntropyLoss, {}
+        return ClassWeightedCrossEntropyLoss, {"weight": torch.from_numpy(self._class_weights)}
 
     def _validation_split(self, y, seed):
         """A stratified random split seeded by ``random_state``."""
@@ -229,9 +249,12 @@ _CLASSIFIER_DOC = """{title}
     {architecture}
 
     class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss: ``{{label: weight}}``,
-        ``"balanced"`` (inversely proportional to class frequencies in ``y``),
-        or None for equal weights.
+        Weights of the classes in the loss: ``{{label: weight}}`` (unlisted
+        classes weigh 1), ``"balanced"`` (inversely proportional to class
+        frequencies in ``y``), or None for equal weights. As in
+        scikit-learn, each sample's cross-entropy is multiplied by the weight
+        of its class, and a minibatch's loss is the mean of these products
+        over its samples (so a batch of weight-0 samples has loss 0).
 
     {training}
 
