@@ -308,6 +308,41 @@ def test_fit_leaves_the_random_state_and_works_under_no_grad(torch_state):
     np.testing.assert_array_equal(model.predict(X), reference.predict(X))
 
 
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_a_float64_default_dtype_gives_the_same_float32_model_and_is_restored(cls):
+    X, y = _task(cls, n=32)
+    params = dict(hidden_size=4, max_iter=2, early_stopping=True, random_state=0)
+    reference = fast(cls, **params).fit(X, y)
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        model = fast(cls, **params).fit(X, y)
+        assert torch.get_default_dtype() == torch.float64
+        predictions = model.predict(X)
+        model.partial_fit(list(X[:, :4]) + list(X[:, :3]), np.concatenate([y, y])[:64])  # variable lengths
+        assert torch.get_default_dtype() == torch.float64
+    finally:
+        torch.set_default_dtype(previous)
+    assert {p.dtype for p in model.net_.module_.parameters()} == {torch.float32}
+    assert model.net_.module_.input_mean.dtype == model.net_.module_.input_scale.dtype == torch.float64
+    np.testing.assert_array_equal(predictions, reference.predict(X))
+
+
+@pytest.mark.parametrize("cls", [LSTMRegressor, GRUClassifier])
+def test_fit_and_predict_work_inside_inference_mode(cls):
+    X, y = _task(cls, n=32)
+    params = dict(hidden_size=4, max_iter=2, random_state=0)
+    reference = fast(cls, **params).fit(X, y)
+    with torch.inference_mode():
+        model = fast(cls, **params).fit(X, y)
+        assert torch.is_inference_mode_enabled()
+        predictions = model.predict(X)
+        model.partial_fit(X, y)
+        assert torch.is_inference_mode_enabled() and not torch.is_grad_enabled()
+    np.testing.assert_array_equal(predictions, reference.predict(X))
+    np.testing.assert_array_equal(model.predict(X), reference.partial_fit(X, y).predict(X))
+
+
 def test_predict_restores_the_modules_train_mode():
     X, y = _task(LSTMRegressor)
     model = fast(LSTMRegressor, max_iter=1, dropout=0.5, num_layers=2).fit(X, y)
