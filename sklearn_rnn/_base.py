@@ -65,10 +65,40 @@ def _input_statistics(X, lengths):
     else:
         mask = np.arange(X.shape[1])[None, :] < lengths[:, None]
         values = X[mask]
-    mean = values.mean(axis=0, dtype=np.float64)
-    std = values.std(axis=0, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = values.mean(axis=0, dtype=np.float64)
+        std = values.std(axis=0, dtype=np.float64)
+    if not (np.isfinite(mean).all() and np.isfinite(std).all()):
+        raise ValueError(
+            "The mean or standard deviation of X over the training sequences overflows float64: X holds values "
+            f"too large to standardize (largest magnitude {np.abs(values).max():.3g}). Rescale X, for example "
+            "divide it by a power of ten."
+        )
     std[std < 1e-12 * np.maximum(1.0, np.abs(mean))] = 1.0
     return mean, std
+
+
+def _overflow_message(what, scaled):
+    """The end of the error for values that overflow float32 on their way to
+    the network (whose arithmetic is float32: largest magnitude 3.4e38)."""
+    if scaled:
+        return (
+            f"{what} holds values that overflow float32 (largest magnitude 3.4e38) once standardized with the "
+            "training statistics: values far outside the range seen in training. Rescale them, or check them "
+            "for errors."
+        )
+    parameter = "scale_inputs" if what == "X" else "scale_target"
+    return (
+        f"{what} holds values beyond the range of float32 (largest magnitude 3.4e38), in which the network "
+        f"computes. Rescale them, or set {parameter}=True to let the estimator standardize them."
+    )
+
+
+def check_float32(values, what, *, scaled):
+    """Raise ``ValueError`` if ``values`` (float32, standardized or cast
+    from finite input) hold infinities: finite values that overflowed."""
+    if values.size and not (np.isfinite(values.min()) and np.isfinite(values.max())):
+        raise ValueError(_overflow_message(what, scaled))
 
 
 def _resolve_downsample(downsample, longest):
@@ -91,6 +121,7 @@ def _statistics_of(module):
 def _dataset(X, lengths, y, mean, scale, device):
     """Standardized float32 tensors of one training or validation set."""
     X = standardize(X, mean, scale)
+    check_float32(X, "X", scaled=mean is not None)
     return SequenceDataset(
         to_tensor(X, device),
         None if lengths is None else torch.from_numpy(np.ascontiguousarray(lengths)),
@@ -497,7 +528,15 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         # a few thousand steps in all cannot be slowed down by denormals noticeably
         with torch_settings(flush=X.shape[0] * X.shape[1] > 4096), torch_threads(threads):
             outputs = predict_in_batches(module, X, lengths, self.device_, batch_size, mean=mean, scale=scale)
-        return outputs.float().cpu().numpy()
+        outputs = outputs.float().cpu().numpy()
+        # A check of the small output rather than of the whole standardized input.
+        if not np.isfinite(outputs).all():
+            check_float32(standardize(X, mean, scale), "X", scaled=mean is not None)
+            raise ValueError(
+                f"{type(self).__name__}: the network's outputs are not finite although X is: its weights are not "
+                "finite. Fit the estimator again (with a lower learning_rate_init)."
+            )
+        return outputs
 
 
 def _rng_devices(device):

@@ -491,6 +491,41 @@ def test_input_statistics_are_exact_in_float64():
     np.testing.assert_allclose(model.net_.module_.input_scale.numpy(), [X.std()], rtol=1e-9)
 
 
+@pytest.mark.parametrize("cls", [LSTMRegressor, GRUClassifier])
+@pytest.mark.parametrize("scale_inputs", [True, False])
+def test_finite_inputs_that_overflow_float32_raise_instead_of_predicting_nan(cls, scale_inputs):
+    X, y = _task(cls, n=32)
+    model = fast(cls, hidden_size=4, max_iter=2, scale_inputs=scale_inputs).fit(X, y)
+    message = "overflow float32 .* once standardized" if scale_inputs else "beyond the range of float32"
+    methods = ["predict", "predict_proba"] if cls in CLASSIFIERS else ["predict"]
+    # one sequence, and enough for the batches that torch standardizes
+    for X_bad in (np.full((1, 6, 2), 1e39), np.concatenate([np.full((1, 30, 2), -1e39), np.zeros((299, 30, 2))])):
+        for method in methods:
+            with pytest.raises(ValueError, match=message):
+                getattr(model, method)(X_bad)
+    with pytest.raises(ValueError, match="beyond the range of float32|overflows float64"):
+        fast(cls, hidden_size=4, max_iter=2, scale_inputs=scale_inputs).fit(X * 1e300, y)
+    with torch.no_grad():
+        model.net_.module_.head.bias.fill_(float("nan"))
+    with pytest.raises(ValueError, match="weights are not finite"):
+        model.predict(X)
+
+
+def test_targets_whose_spread_or_scaled_values_overflow_raise():
+    X, y = _task(LSTMRegressor, n=32)
+    params = dict(hidden_size=4, max_iter=2)
+    with pytest.raises(ValueError, match="standard deviation of y overflows float64"):
+        fast(LSTMRegressor, **params).fit(X, y * 1e300)
+    with pytest.raises(ValueError, match="y holds values beyond the range of float32"):
+        fast(LSTMRegressor, scale_target=False, **params).fit(X, y * 1e39)
+    model = fast(LSTMRegressor, **params).fit(X, y)
+    with pytest.raises(ValueError, match="y holds values that overflow float32"):
+        model.partial_fit(X, y * 1e39)
+    assert model.n_iter_ == 2
+    with pytest.raises(ValueError, match="standard deviation of X .* overflows float64"):
+        fast(LSTMRegressor, **params).fit(X * 1e300, y)
+
+
 # -- 4. noise ---------------------------------------------------------------------------
 
 
