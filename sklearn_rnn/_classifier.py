@@ -9,7 +9,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
 from . import _docstrings
@@ -122,6 +122,9 @@ class _RecurrentClassifier(ClassifierMixin, BaseRecurrent):
                 raise ValueError(f"y holds labels that are not in classes={list(classes)}.")
             self._class_weights = self._compute_class_weights(y)
         else:
+            if classes is not None:
+                # scikit-learn's check (and message) for a later partial_fit call
+                _check_partial_fit_first_call(self, classes)
             unseen = ~np.isin(y, self.classes_)
             if unseen.any():
                 raise ValueError(
@@ -193,7 +196,9 @@ class _RecurrentClassifier(ClassifierMixin, BaseRecurrent):
             Class labels.
         classes : array-like of shape (n_classes,), default=None
             Every label that any call may see. Required on the first call
-            unless ``y`` already holds every class; ignored afterwards.
+            unless ``y`` already holds every class; later calls may omit it,
+            or must pass the same labels (else ``ValueError``, as in
+            scikit-learn).
 
         Returns
         -------

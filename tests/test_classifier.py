@@ -169,6 +169,17 @@ def test_partial_fit_with_classes():
     assert model.n_iter_ == 30  # a rejected call changes nothing
 
 
+def test_later_partial_fit_calls_must_repeat_the_same_classes():
+    X, y = _blobs(24, 2, labels=["a", "b"])
+    model = fast(GRUClassifier, hidden_size=4).partial_fit(X, y, classes=["a", "b"])
+    model.partial_fit(X, y, classes=np.array(["b", "a"]))  # the same set, as in scikit-learn
+    model.partial_fit(X, y)
+    for classes in (["a", "b", "c"], ["a"]):
+        with pytest.raises(ValueError, match=r"is not the same as on last call to partial_fit"):
+            model.partial_fit(X, y, classes=classes)
+    assert model.n_iter_ == 3 and list(model.classes_) == ["a", "b"]
+
+
 def test_partial_fit_needs_every_label_on_the_first_call():
     X, y = _blobs(40, 2, labels=["a", "b"])
     model = fast(GRUClassifier).partial_fit(X[y == "a"], y[y == "a"])
