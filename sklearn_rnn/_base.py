@@ -19,7 +19,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
-from skorch.callbacks import LRScheduler
+from skorch.callbacks import Callback, LRScheduler
 from skorch.helper import predefined_split
 
 from ._data import BatchIterator, SequenceDataset, predict_in_batches, standardize, to_tensor
@@ -127,6 +127,27 @@ def _dataset(X, lengths, y, mean, scale, device):
         None if lengths is None else torch.from_numpy(np.ascontiguousarray(lengths)),
         to_tensor(np.ascontiguousarray(y), device),
     )
+
+
+def _check_callbacks(callbacks):
+    """Raise ``ValueError`` unless ``callbacks`` holds what skorch accepts:
+    ``Callback`` instances or classes, or ``(name, callback)`` pairs of
+    them, none named like the estimator's own callbacks."""
+    for i, item in enumerate(callbacks or []):
+        callback = item
+        if isinstance(item, (tuple, list)):
+            if len(item) != 2 or not isinstance(item[0], str):
+                raise ValueError(
+                    f"callbacks[{i}]={item!r} is not a valid (name, callback) pair: the name must be a string."
+                )
+            name, callback = item
+            if name in (STOPPING, SCHEDULE):
+                raise ValueError(f"callbacks: the name {name!r} is reserved for the estimator's own callbacks.")
+        if not (isinstance(callback, Callback) or (isinstance(callback, type) and issubclass(callback, Callback))):
+            raise ValueError(
+                f"callbacks[{i}]={item!r} is not a skorch callback: pass skorch.callbacks.Callback instances "
+                "(or Callback classes), or (name, callback) pairs of them."
+            )
 
 
 class BaseRecurrent(KerasNamesMixin, BaseEstimator):
@@ -343,6 +364,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
 
     def _train(self, X, y, *, warm, incremental, classes):
         summary = parse_summary(self.summary)
+        _check_callbacks(self.callbacks)
         device = self.device_ if warm else resolve_device(self.device)
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
@@ -449,9 +471,6 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         """Apply the training parameters of this fit to ``net``, new or
         continued, so that a changed setting always takes effect."""
         user_callbacks = copy.deepcopy(list(self.callbacks or []))
-        for name in (STOPPING, SCHEDULE):
-            if any(isinstance(c, tuple) and c[0] == name for c in user_callbacks):
-                raise ValueError(f"callbacks: the name {name!r} is reserved for the estimator's own callbacks.")
         scheduled = self.learning_rate == "cosine" and not incremental
         # With a schedule, its end is the end of training unless validation data say otherwise.
         patience = not incremental and (not scheduled or valid_dataset is not None)

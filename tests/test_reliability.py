@@ -168,6 +168,31 @@ def test_the_stopping_callback_is_found_by_name_and_its_name_is_reserved():
         fast(RNNRegressor, max_iter=2, callbacks=[("mlp_stopping", Recorder())]).fit(X, y)
 
 
+@pytest.mark.parametrize(
+    "callbacks, message",
+    [
+        ([1], r"callbacks\[0\]=1 is not a skorch callback"),
+        ([Recorder(), "print"], r"callbacks\[1\]='print' is not a skorch callback"),
+        ([("recorder", 1)], r"callbacks\[0\]=\('recorder', 1\) is not a skorch callback"),
+        ([("recorder",)], r"callbacks\[0\]=\('recorder',\) is not a valid \(name, callback\) pair"),
+        ([(1, Recorder())], r"callbacks\[0\]=.* is not a valid \(name, callback\) pair"),
+        ([["mlp_stopping", Recorder()]], "'mlp_stopping' is reserved"),
+    ],
+    ids=["number", "string", "pair-of-number", "1-tuple", "number-as-name", "reserved-name-in-list"],
+)
+def test_callbacks_that_skorch_cannot_use_are_refused_naming_the_parameter(callbacks, message):
+    X, y = _task(RNNRegressor, n=16)
+    with pytest.raises(ValueError, match=message):
+        fast(RNNRegressor, hidden_size=4, max_iter=1, callbacks=callbacks).fit(X, y)
+
+
+def test_callback_classes_and_named_pairs_are_accepted_as_in_skorch():
+    X, y = _task(RNNRegressor, n=16)
+    model = fast(RNNRegressor, hidden_size=4, max_iter=2, callbacks=[Recorder, ["named", Recorder()]]).fit(X, y)
+    callbacks = dict(model.net_.callbacks_)
+    assert callbacks["Recorder"].events["on_epoch_end"] == callbacks["named"].events["on_epoch_end"] == 2
+
+
 def test_the_fitted_model_holds_no_training_or_validation_data():
     X, y = _task(GRURegressor)
     model = fast(GRURegressor, max_iter=2, early_stopping=True).fit(X, y)
