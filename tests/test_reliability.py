@@ -237,6 +237,25 @@ def test_a_list_of_dataframe_sequences_records_feature_names():
         model.predict([frame.rename(columns={"price": "cost"}) for frame in frames])
 
 
+def test_input_without_the_fitted_feature_names_warns_in_every_layout():
+    rng = np.random.RandomState(0)
+    frames = [pd.DataFrame(rng.randn(4, 2), columns=["price", "volume"]) for _ in range(8)]
+    model = fast(LSTMRegressor, hidden_size=4, max_iter=1).fit(frames, rng.randn(8))
+    X = rng.randn(3, 4, 2)
+    for layout in (X, X.astype(np.float32), list(X), X.tolist()):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.predict(layout)
+        names = [w for w in caught if "does not have valid feature names" in str(w.message)]
+        assert len(names) == 1
+        if not isinstance(layout, list) or isinstance(layout[0], np.ndarray):  # not scikit-learn's warning
+            assert names[0].filename == __file__
+    unnamed = fast(LSTMRegressor, hidden_size=4, max_iter=1).fit(X, rng.randn(3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        unnamed.predict(X)
+
+
 def test_mapie_split_conformal_regressor_on_a_2d_table():
     regression = pytest.importorskip("mapie.regression")
     rng = np.random.RandomState(0)
