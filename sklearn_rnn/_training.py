@@ -44,7 +44,7 @@ _OWN = (STOPPING, SCHEDULE)
 def _fused_adam_available():
     """Whether this PyTorch has the fused Adam step on the CPU (2.4 and later)."""
     try:
-        torch.optim.Adam([torch.zeros(1, requires_grad=True)], fused=True)
+        torch.optim.Adam([torch.zeros(1, dtype=torch.float32, requires_grad=True)], fused=True)
     except (RuntimeError, TypeError, ValueError):
         return False
     return True
@@ -92,6 +92,12 @@ class SequenceNet(NeuralNet):
         super().__init__(*args, **kwargs)
         self.clip_grad_norm = clip_grad_norm
         self.score_outputs = score_outputs
+
+    def __setstate__(self, state):
+        # Tensors unpickled inside torch.inference_mode() would be inference
+        # tensors, which can neither be trained further nor track versions.
+        with torch.inference_mode(False):
+            super().__setstate__(state)
 
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
         """skorch's loop, keeping in ``interruption_`` a ``KeyboardInterrupt``

@@ -2,6 +2,7 @@
 global state, concurrency, settings that cannot take effect, and precision."""
 
 import copy
+import pickle
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -385,6 +386,9 @@ def test_fit_and_predict_work_inside_inference_mode(cls):
         assert torch.is_inference_mode_enabled() and not torch.is_grad_enabled()
     np.testing.assert_array_equal(predictions, reference.predict(X))
     np.testing.assert_array_equal(model.predict(X), reference.partial_fit(X, y).predict(X))
+    with torch.inference_mode():
+        loaded = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(loaded.partial_fit(X, y).predict(X), model.partial_fit(X, y).predict(X))
 
 
 def test_predict_restores_the_modules_train_mode():
