@@ -19,7 +19,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
-from skorch.callbacks import LRScheduler
+from skorch.callbacks import Callback, LRScheduler
 from skorch.helper import predefined_split
 
 from ._data import BatchIterator, SequenceDataset, predict_in_batches, standardize, to_tensor
@@ -65,10 +65,40 @@ def _input_statistics(X, lengths):
     else:
         mask = np.arange(X.shape[1])[None, :] < lengths[:, None]
         values = X[mask]
-    mean = values.mean(axis=0, dtype=np.float64)
-    std = values.std(axis=0, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = values.mean(axis=0, dtype=np.float64)
+        std = values.std(axis=0, dtype=np.float64)
+    if not (np.isfinite(mean).all() and np.isfinite(std).all()):
+        raise ValueError(
+            "The mean or standard deviation of X over the training sequences overflows float64: X holds values "
+            f"too large to standardize (largest magnitude {np.abs(values).max():.3g}). Rescale X, for example "
+            "divide it by a power of ten."
+        )
     std[std < 1e-12 * np.maximum(1.0, np.abs(mean))] = 1.0
     return mean, std
+
+
+def _overflow_message(what, scaled):
+    """The end of the error for values that overflow float32 on their way to
+    the network (whose arithmetic is float32: largest magnitude 3.4e38)."""
+    if scaled:
+        return (
+            f"{what} holds values that overflow float32 (largest magnitude 3.4e38) once standardized with the "
+            "training statistics: values far outside the range seen in training. Rescale them, or check them "
+            "for errors."
+        )
+    parameter = "scale_inputs" if what == "X" else "scale_target"
+    return (
+        f"{what} holds values beyond the range of float32 (largest magnitude 3.4e38), in which the network "
+        f"computes. Rescale them, or set {parameter}=True to let the estimator standardize them."
+    )
+
+
+def check_float32(values, what, *, scaled):
+    """Raise ``ValueError`` if ``values`` (float32, standardized or cast
+    from finite input) hold infinities: finite values that overflowed."""
+    if values.size and not (np.isfinite(values.min()) and np.isfinite(values.max())):
+        raise ValueError(_overflow_message(what, scaled))
 
 
 def _resolve_downsample(downsample, longest):
@@ -91,11 +121,33 @@ def _statistics_of(module):
 def _dataset(X, lengths, y, mean, scale, device):
     """Standardized float32 tensors of one training or validation set."""
     X = standardize(X, mean, scale)
+    check_float32(X, "X", scaled=mean is not None)
     return SequenceDataset(
         to_tensor(X, device),
         None if lengths is None else torch.from_numpy(np.ascontiguousarray(lengths)),
         to_tensor(np.ascontiguousarray(y), device),
     )
+
+
+def _check_callbacks(callbacks):
+    """Raise ``ValueError`` unless ``callbacks`` holds what skorch accepts:
+    ``Callback`` instances or classes, or ``(name, callback)`` pairs of
+    them, none named like the estimator's own callbacks."""
+    for i, item in enumerate(callbacks or []):
+        callback = item
+        if isinstance(item, (tuple, list)):
+            if len(item) != 2 or not isinstance(item[0], str):
+                raise ValueError(
+                    f"callbacks[{i}]={item!r} is not a valid (name, callback) pair: the name must be a string."
+                )
+            name, callback = item
+            if name in (STOPPING, SCHEDULE):
+                raise ValueError(f"callbacks: the name {name!r} is reserved for the estimator's own callbacks.")
+        if not (isinstance(callback, Callback) or (isinstance(callback, type) and issubclass(callback, Callback))):
+            raise ValueError(
+                f"callbacks[{i}]={item!r} is not a skorch callback: pass skorch.callbacks.Callback instances "
+                "(or Callback classes), or (name, callback) pairs of them."
+            )
 
 
 class BaseRecurrent(KerasNamesMixin, BaseEstimator):
@@ -312,6 +364,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
 
     def _train(self, X, y, *, warm, incremental, classes):
         summary = parse_summary(self.summary)
+        _check_callbacks(self.callbacks)
         device = self.device_ if warm else resolve_device(self.device)
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
@@ -418,9 +471,6 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         """Apply the training parameters of this fit to ``net``, new or
         continued, so that a changed setting always takes effect."""
         user_callbacks = copy.deepcopy(list(self.callbacks or []))
-        for name in (STOPPING, SCHEDULE):
-            if any(isinstance(c, tuple) and c[0] == name for c in user_callbacks):
-                raise ValueError(f"callbacks: the name {name!r} is reserved for the estimator's own callbacks.")
         scheduled = self.learning_rate == "cosine" and not incremental
         # With a schedule, its end is the end of training unless validation data say otherwise.
         patience = not incremental and (not scheduled or valid_dataset is not None)
@@ -497,7 +547,15 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         # a few thousand steps in all cannot be slowed down by denormals noticeably
         with torch_settings(flush=X.shape[0] * X.shape[1] > 4096), torch_threads(threads):
             outputs = predict_in_batches(module, X, lengths, self.device_, batch_size, mean=mean, scale=scale)
-        return outputs.float().cpu().numpy()
+        outputs = outputs.float().cpu().numpy()
+        # A check of the small output rather than of the whole standardized input.
+        if not np.isfinite(outputs).all():
+            check_float32(standardize(X, mean, scale), "X", scaled=mean is not None)
+            raise ValueError(
+                f"{type(self).__name__}: the network's outputs are not finite although X is: its weights are not "
+                "finite. Fit the estimator again (with a lower learning_rate_init)."
+            )
+        return outputs
 
 
 def _rng_devices(device):

@@ -9,7 +9,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
 from . import _docstrings
@@ -21,6 +21,24 @@ __all__ = ["RNNClassifier", "LSTMClassifier", "GRUClassifier"]
 def accuracy_from_outputs(y, outputs):
     """Fraction of correct predictions in a batch of logits (torch tensors)."""
     return (outputs.argmax(dim=1) == y).to(torch.float32).mean()
+
+
+class ClassWeightedCrossEntropyLoss(torch.nn.CrossEntropyLoss):
+    """Cross-entropy in which each sample's loss is multiplied by the weight
+    of its class, averaged over the samples of the batch:
+    ``sum_i w[y_i] * loss_i / n``.
+
+    This is scikit-learn's meaning of ``class_weight`` (a sample of weight
+    ``w`` counts ``w`` times; weight 0 removes it), and the mean of the batch
+    losses over an epoch is then the weighted loss of the whole training
+    set. PyTorch's own weighted mean divides by ``sum_i w[y_i]`` instead,
+    which is 0/0 = NaN for a batch whose samples all have weight 0 and makes
+    a sample's influence depend on the weights of the others in its batch.
+    """
+
+    def forward(self, input, target):
+        losses = torch.nn.functional.cross_entropy(input, target, weight=self.weight, reduction="none")
+        return losses.mean()
 
 
 class _RecurrentClassifier(ClassifierMixin, BaseRecurrent):
@@ -104,6 +122,9 @@ class _RecurrentClassifier(ClassifierMixin, BaseRecurrent):
                 raise ValueError(f"y holds labels that are not in classes={list(classes)}.")
             self._class_weights = self._compute_class_weights(y)
         else:
+            if classes is not None:
+                # scikit-learn's check (and message) for a later partial_fit call
+                _check_partial_fit_first_call(self, classes)
             unseen = ~np.isin(y, self.classes_)
             if unseen.any():
                 raise ValueError(
@@ -143,7 +164,9 @@ class _RecurrentClassifier(ClassifierMixin, BaseRecurrent):
         return (*super()._fixed_parameters(), "class_weight")
 
     def _criterion(self):
-        return torch.nn.CrossEntropyLoss, {"weight": torch.from_numpy(self._class_weights)}
+        if self.class_weight is None:
+            return torch.nn.CrossEntropyLoss, {}
+        return ClassWeightedCrossEntropyLoss, {"weight": torch.from_numpy(self._class_weights)}
 
     def _validation_split(self, y, seed):
         """A stratified random split seeded by ``random_state``."""
@@ -173,7 +196,9 @@ class _RecurrentClassifier(ClassifierMixin, BaseRecurrent):
             Class labels.
         classes : array-like of shape (n_classes,), default=None
             Every label that any call may see. Required on the first call
-            unless ``y`` already holds every class; ignored afterwards.
+            unless ``y`` already holds every class; later calls may omit it,
+            or must pass the same labels (else ``ValueError``, as in
+            scikit-learn).
 
         Returns
         -------
@@ -229,9 +254,12 @@ _CLASSIFIER_DOC = """{title}
     {architecture}
 
     class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss: ``{{label: weight}}``,
-        ``"balanced"`` (inversely proportional to class frequencies in ``y``),
-        or None for equal weights.
+        Weights of the classes in the loss: ``{{label: weight}}`` (unlisted
+        classes weigh 1), ``"balanced"`` (inversely proportional to class
+        frequencies in ``y``), or None for equal weights. As in
+        scikit-learn, each sample's cross-entropy is multiplied by the weight
+        of its class, and a minibatch's loss is the mean of these products
+        over its samples (so a batch of weight-0 samples has loss 0).
 
     {training}
 

@@ -36,8 +36,15 @@ def standardize(X, mean=None, scale=None):
     ndarray of the shape of ``X``, float32, C-contiguous
         A new array (``X`` is never modified). The arithmetic runs in
         float64 chunk by chunk: a float32 cast first would map values such
-        as ``1e9 + x`` for small ``x`` to the same number.
+        as ``1e9 + x`` for small ``x`` to the same number. Values beyond
+        float32's range become infinite, silently: the callers check for
+        them and raise an error that says what to do.
     """
+    with np.errstate(over="ignore"):
+        return _standardize(X, mean, scale)
+
+
+def _standardize(X, mean, scale):
     if mean is None:
         return np.ascontiguousarray(X, dtype=np.float32) if X.dtype != np.float32 else X.copy()
     # One float64 temporary per chunk, modified in place: a new array per
@@ -164,9 +171,10 @@ def _input_batch(X, statistics, device):
     (in float64, as :func:`standardize`) when ``statistics`` holds the mean
     and scale as arrays and as tensors."""
     if statistics is None:
-        return to_tensor(np.asarray(X, dtype=np.float32), device)
+        return to_tensor(standardize(X) if X.dtype != np.float32 else X, device)
     mean, scale, mean_t, scale_t = statistics
-    if X.size >= _TORCH_STANDARDIZE_VALUES and X.flags.writeable and X.dtype.isnative:
+    # torch.from_numpy refuses negative strides (a reversed view such as X[::-1])
+    if X.size >= _TORCH_STANDARDIZE_VALUES and X.flags.writeable and X.dtype.isnative and min(X.strides) >= 0:
         # the same IEEE float64 subtraction and division, so the same values
         return torch.sub(torch.from_numpy(X), mean_t).div_(scale_t).float().to(device)
     return to_tensor(standardize(X, mean, scale), device)

@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array
 
 from . import _docstrings
-from ._base import BaseRecurrent
+from ._base import BaseRecurrent, check_float32
 
 __all__ = ["RNNRegressor", "LSTMRegressor", "GRURegressor"]
 
@@ -127,8 +127,15 @@ class _RecurrentRegressor(RegressorMixin, BaseRecurrent):
             self._y_ndim = y.ndim
             self.n_outputs_ = y2d.shape[1]
             if self.scale_target:
-                self.target_mean_ = y2d.mean(axis=0)
-                std = y2d.std(axis=0)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    mean, std = y2d.mean(axis=0), y2d.std(axis=0)
+                if not (np.isfinite(mean).all() and np.isfinite(std).all()):
+                    raise ValueError(
+                        "The mean or standard deviation of y overflows float64: y holds values too large to "
+                        f"standardize (largest magnitude {np.abs(y2d).max():.3g}). Rescale y, for example divide "
+                        "it by a power of ten, and scale the predictions back."
+                    )
+                self.target_mean_ = mean
                 self.target_scale_ = np.where(std < 1e-12, 1.0, std)
             else:
                 self.target_mean_ = np.zeros(self.n_outputs_)
@@ -137,7 +144,10 @@ class _RecurrentRegressor(RegressorMixin, BaseRecurrent):
             raise ValueError(
                 f"y has {y2d.shape[1]} outputs, but {type(self).__name__} was fitted with {self.n_outputs_}."
             )
-        return ((y2d - self.target_mean_) / self.target_scale_).astype(np.float32)
+        with np.errstate(over="ignore"):
+            y_scaled = ((y2d - self.target_mean_) / self.target_scale_).astype(np.float32)
+        check_float32(y_scaled, "y", scaled=self.scale_target)
+        return y_scaled
 
     def _n_network_outputs(self):
         return self.n_outputs_
@@ -215,7 +225,13 @@ class _RecurrentRegressor(RegressorMixin, BaseRecurrent):
             training ``y`` was 1-D.
         """
         outputs = self._network_outputs(X).astype(np.float64)
-        y_pred = outputs * self.target_scale_ + self.target_mean_
+        with np.errstate(over="ignore"):
+            y_pred = outputs * self.target_scale_ + self.target_mean_
+        if not np.isfinite(y_pred).all():
+            raise ValueError(
+                "The predictions overflow float64 once scaled back to the units of y "
+                f"(target_scale_={self.target_scale_}). Rescale y before fitting."
+            )
         return y_pred.ravel() if self._y_ndim == 1 else y_pred
 
 

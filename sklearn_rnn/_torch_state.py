@@ -1,8 +1,12 @@
 """PyTorch's process-wide settings during fit and predict, restored as found.
 
-The estimators change three global settings of PyTorch while they work: the
-number of intra-op threads, denormal flushing and the random state (fit
-seeds it). Each is put back exactly as it was, on success and on error, and
+The estimators change global settings of PyTorch while they work: the
+number of intra-op threads, denormal flushing, the random state (fit seeds
+it), the default dtype (float32: the network's weights are float32 whatever
+the caller set with ``torch.set_default_dtype``) and, in fit, the gradient
+and inference modes (fit trains inside ``torch.no_grad()`` or
+``torch.inference_mode()`` too). Each is put back exactly as it was, on
+success and on error, and
 the whole block holds a process-wide lock: PyTorch has one global random
 generator and one thread setting per process, so two fits running at once in
 threads of the same process would draw from each other's random stream and
@@ -35,10 +39,11 @@ def flush_denormal_enabled():
 
 @contextmanager
 def torch_settings(*, grad=False, flush=True):
-    """Run a block under the package's lock with denormal floats flushed to
-    zero (unless ``flush=False``) and, with ``grad=True``, gradients enabled;
-    restore both afterwards, also on error. :func:`torch_threads` sets the
-    thread count inside it.
+    """Run a block under the package's lock with float32 as the default dtype,
+    denormal floats flushed to zero (unless ``flush=False``) and, with
+    ``grad=True``, gradients enabled and inference mode off (tensors made in
+    the block can be trained); restore all afterwards, also on error.
+    :func:`torch_threads` sets the thread count inside it.
 
     Recurrent states that decay towards zero over long sequences become
     denormal floats, which the CPU handles several times slower (measured: a
@@ -48,15 +53,27 @@ def torch_settings(*, grad=False, flush=True):
     """
     with _LOCK:
         previous_flush = flush_denormal_enabled() if flush else None
+        previous_dtype = torch.get_default_dtype()
         try:
             # set_flush_denormal returns False where the CPU cannot flush.
             if flush:
                 torch.set_flush_denormal(True)
-            with torch.set_grad_enabled(True) if grad else nullcontext():
+            if previous_dtype != torch.float32:
+                torch.set_default_dtype(torch.float32)
+            with _training_modes() if grad else nullcontext():
                 yield
         finally:
+            if previous_dtype != torch.float32:
+                torch.set_default_dtype(previous_dtype)
             if flush:
                 torch.set_flush_denormal(previous_flush)
+
+
+@contextmanager
+def _training_modes():
+    """Gradients on and inference mode off, each restored on exit."""
+    with torch.inference_mode(False), torch.set_grad_enabled(True):
+        yield
 
 
 @contextmanager

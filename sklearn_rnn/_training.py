@@ -16,6 +16,12 @@ callback event and the history. Two things are the package's own:
   divergence check and the per-epoch ``verbose`` line. It stops training the
   way skorch's own callbacks do, by raising ``KeyboardInterrupt``, which
   skorch's ``partial_fit`` catches.
+
+skorch's ``partial_fit`` catches every ``KeyboardInterrupt``, a user's Ctrl-C
+included. :class:`SequenceNet` tells the two apart (a stop is raised by a
+callback at the end of an epoch, an interruption anywhere else), and
+:class:`MLPStopping` raises the interruption again once training has ended,
+so that it reaches the caller and ``fit`` keeps nothing of the interrupted run.
 """
 
 import copy
@@ -38,7 +44,7 @@ _OWN = (STOPPING, SCHEDULE)
 def _fused_adam_available():
     """Whether this PyTorch has the fused Adam step on the CPU (2.4 and later)."""
     try:
-        torch.optim.Adam([torch.zeros(1, requires_grad=True)], fused=True)
+        torch.optim.Adam([torch.zeros(1, dtype=torch.float32, requires_grad=True)], fused=True)
     except (RuntimeError, TypeError, ValueError):
         return False
     return True
@@ -86,6 +92,35 @@ class SequenceNet(NeuralNet):
         super().__init__(*args, **kwargs)
         self.clip_grad_norm = clip_grad_norm
         self.score_outputs = score_outputs
+
+    def __setstate__(self, state):
+        # Tensors unpickled inside torch.inference_mode() would be inference
+        # tensors, which can neither be trained further nor track versions.
+        with torch.inference_mode(False):
+            super().__setstate__(state)
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        """skorch's loop, keeping in ``interruption_`` a ``KeyboardInterrupt``
+        that ended it anywhere but in an ``on_epoch_end`` callback (where
+        callbacks stop training): a user's Ctrl-C, which skorch's
+        ``partial_fit`` would otherwise swallow. None when training ended
+        normally or was stopped by a callback."""
+        self.interruption_ = None
+        self._stopped_by_callback = False
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        except KeyboardInterrupt as error:
+            if not self._stopped_by_callback:
+                self.interruption_ = error
+            raise
+
+    def notify(self, method_name, **cb_kwargs):
+        try:
+            super().notify(method_name, **cb_kwargs)
+        except KeyboardInterrupt:
+            if method_name == "on_epoch_end":
+                self._stopped_by_callback = True
+            raise
 
     def get_default_callbacks(self):
         # Losses are recorded by run_single_epoch; printing is MLPStopping's.
@@ -231,6 +266,12 @@ class MLPStopping(Callback):
             raise KeyboardInterrupt
 
     def on_train_end(self, net, **kwargs):
+        interruption = getattr(net, "interruption_", None)
+        if interruption is not None:
+            # Interrupted within an epoch, whose history row is incomplete:
+            # nothing to record; the estimator discards the net.
+            net.interruption_ = None  # the net keeps no traceback
+            raise interruption
         # Another callback may have stopped training at the end of an epoch
         # before this one saw it: record that epoch now. Its weights are the
         # current ones, which are then the best if it improved.

@@ -30,6 +30,8 @@ import warnings
 import numpy as np
 from sklearn.utils.validation import check_array, validate_data
 
+from ._warnings import warn_at_caller
+
 __all__ = ["check_sequences"]
 
 _FLOAT_DTYPES = (np.float64, np.float32)
@@ -163,6 +165,11 @@ def _sequence_feature_names(X):
     return np.asarray(first, dtype=object)
 
 
+def _warn_no_feature_names(estimator):
+    """scikit-learn's warning for input without the feature names of fit."""
+    warn_at_caller(f"X does not have valid feature names, but {type(estimator).__name__} was fitted with feature names")
+
+
 def _check_sequence_names(estimator, X, reset):
     """feature_names_in_ for a list of DataFrame sequences, as validate_data does for a table."""
     names = _sequence_feature_names(X)
@@ -175,11 +182,7 @@ def _check_sequence_names(estimator, X, reset):
     fitted = getattr(estimator, "feature_names_in_", None)
     if fitted is None or names is None:
         if fitted is not None:
-            warnings.warn(
-                f"X does not have valid feature names, but {type(estimator).__name__} was fitted with feature names",
-                UserWarning,
-                stacklevel=4,
-            )
+            _warn_no_feature_names(estimator)
         return
     if list(names) != list(fitted):
         raise ValueError(
@@ -217,6 +220,8 @@ def check_sequences(estimator, X, *, reset):
             raise ValueError(f"Input X contains NaN or infinity; {type(estimator).__name__} needs finite values.")
         if X.shape[0] == 0:
             raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
+        if "feature_names_in_" in estimator.__dict__:
+            _warn_no_feature_names(estimator)
         lengths = None
         table = False
     elif _is_sequence_list(X):

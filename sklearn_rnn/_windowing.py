@@ -239,8 +239,8 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         Number of rows (time steps) in each window.
     fill : "edge" or float, default="edge"
         How the missing history of the first ``window_size - 1`` rows is
-        filled: ``"edge"`` repeats the first row, a number pads with that
-        constant.
+        filled: ``"edge"`` repeats the first row, a finite number pads with
+        that constant (NaN and infinity are refused, as in ``X``).
 
     Attributes
     ----------
@@ -276,7 +276,8 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
 
     _parameter_constraints = {
         "window_size": [Interval(Integral, 1, None, closed="left")],
-        "fill": [StrOptions({"edge"}), Real],
+        # a finite number: NaN or infinity would put in the windows what the input may not hold
+        "fill": [StrOptions({"edge"}), Interval(Real, None, None, closed="neither")],
     }
 
     def __init__(self, window_size=10, *, fill="edge"):
@@ -323,6 +324,11 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         if self.fill == "edge":
             padded = np.concatenate([np.repeat(X[:1], pad, axis=0), X])
         else:
+            if abs(self.fill) > float(np.finfo(X.dtype).max):
+                raise ValueError(
+                    f"fill={self.fill!r} is beyond the range of X's dtype {X.dtype}: it would pad the windows with "
+                    "infinity. Use a smaller fill, or pass X as float64."
+                )
             padded = np.concatenate([np.full((pad, n_features), self.fill, dtype=X.dtype), X])
         positions = np.arange(n_samples)[:, None] + np.arange(self.window_size)
         return padded[positions]

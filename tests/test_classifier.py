@@ -5,6 +5,7 @@ import re
 
 import numpy as np
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.metrics import recall_score
 
@@ -168,6 +169,17 @@ def test_partial_fit_with_classes():
     assert model.n_iter_ == 30  # a rejected call changes nothing
 
 
+def test_later_partial_fit_calls_must_repeat_the_same_classes():
+    X, y = _blobs(24, 2, labels=["a", "b"])
+    model = fast(GRUClassifier, hidden_size=4).partial_fit(X, y, classes=["a", "b"])
+    model.partial_fit(X, y, classes=np.array(["b", "a"]))  # the same set, as in scikit-learn
+    model.partial_fit(X, y)
+    for classes in (["a", "b", "c"], ["a"]):
+        with pytest.raises(ValueError, match=r"is not the same as on last call to partial_fit"):
+            model.partial_fit(X, y, classes=classes)
+    assert model.n_iter_ == 3 and list(model.classes_) == ["a", "b"]
+
+
 def test_partial_fit_needs_every_label_on_the_first_call():
     X, y = _blobs(40, 2, labels=["a", "b"])
     model = fast(GRUClassifier).partial_fit(X[y == "a"], y[y == "a"])
@@ -185,6 +197,32 @@ def test_partial_fit_with_class_weight_covers_classes_not_yet_seen():
     weights = {"a": 1.0, "b": 2.0, "c": 5.0}
     model = fast(GRUClassifier, class_weight=weights).partial_fit(X[first], y[first], classes=["a", "b", "c"])
     np.testing.assert_array_equal(model._class_weights, [1.0, 2.0, 5.0])
+
+
+def test_class_weight_multiplies_each_samples_loss_as_in_scikit_learn():
+    X, y = _blobs(24, 2, labels=["maj", "min"])
+    model = fast(GRUClassifier, hidden_size=4, max_iter=2, class_weight={"maj": 0.0, "min": 3.0}).fit(X, y)
+    logits = torch.randn(6, 2, dtype=torch.float32)
+    target = torch.tensor([0, 0, 1, 0, 1, 0])
+    per_sample = torch.nn.functional.cross_entropy(logits, target, reduction="none")
+    expected = (torch.tensor([0.0, 3.0])[target] * per_sample).sum() / 6  # the mean over the batch
+    torch.testing.assert_close(model.net_.criterion_(logits, target), expected)
+    # a batch of weight-0 samples contributes nothing (PyTorch's weighted mean gives 0/0)
+    assert model.net_.criterion_(logits[:2], target[:2]).item() == 0.0
+
+
+def test_weight_zero_samples_do_not_influence_training():
+    # the first two batches hold only the weight-0 class: their loss is 0, not NaN
+    X = np.random.RandomState(0).rand(24, 5, 1)
+    y = np.array(["maj"] * 20 + ["min"] * 4)
+    params = dict(hidden_size=4, max_iter=3, batch_size=8, shuffle=False, scale_inputs=False, random_state=0)
+    weights = {"maj": 0.0, "min": 1.0}
+    model = fast(GRUClassifier, class_weight=weights, **params).fit(X, y)
+    assert np.all(np.isfinite(model.loss_curve_))
+    X_other = X.copy()
+    X_other[:20] = 5 * np.random.RandomState(1).rand(20, 5, 1)  # other weight-0 sequences: the same model
+    other = fast(GRUClassifier, class_weight=weights, **params).fit(X_other, y)
+    np.testing.assert_array_equal(other.predict_proba(X), model.predict_proba(X))
 
 
 def test_same_seed_same_model_and_clone_refits_alike():

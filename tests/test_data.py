@@ -61,3 +61,15 @@ def test_prediction_batches_standardize_exactly_as_training_does(dtype, writeabl
         out = _input_batch(batch, statistics, "cpu")
         assert out.dtype == torch.float32
         np.testing.assert_array_equal(out.numpy(), standardize(batch, mean, scale))
+
+
+@pytest.mark.parametrize("view", [lambda X: X[::-1], lambda X: X[:, ::-1], lambda X: X[:, :, ::-1], lambda X: X[::2]])
+def test_prediction_batches_accept_any_strided_view(view):
+    from sklearn_rnn._data import _TORCH_STANDARDIZE_VALUES, _input_batch, standardize
+
+    rng = np.random.RandomState(0)
+    batch = view(rng.randn(_TORCH_STANDARDIZE_VALUES // 3 + 1, 3, 2))  # even X[::2] on the torch path
+    mean, scale = np.array([0.5, -1.0]), np.array([2.0, 0.5])
+    statistics = (mean, scale, torch.from_numpy(mean), torch.from_numpy(scale))
+    out = _input_batch(batch, statistics, "cpu")
+    np.testing.assert_array_equal(out.numpy(), standardize(batch.copy(), mean, scale))

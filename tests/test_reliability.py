@@ -2,6 +2,7 @@
 global state, concurrency, settings that cannot take effect, and precision."""
 
 import copy
+import pickle
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -94,6 +95,39 @@ def test_a_user_callback_stopping_training_gets_no_convergence_warning():
         fast(LSTMRegressor, max_iter=50, callbacks=[EarlyStopping(monitor="train_loss", threshold=10.0)]).fit(X, y)
 
 
+class CtrlC(Callback):
+    """Stands in for a user pressing Ctrl-C during a batch of the ``epoch``-th
+    epoch of a fit (a training batch, or a validation one)."""
+
+    def __init__(self, epoch, training=True):
+        self.epoch = epoch
+        self.training = training
+
+    def on_train_begin(self, net, **kwargs):
+        self._first = len(net.history)
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if len(net.history) - self._first == self.epoch and training == self.training:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("epoch, training", [(1, True), (3, True), (2, False)])
+def test_ctrl_c_during_fit_reaches_the_caller_and_keeps_the_previous_model(epoch, training):
+    X, y = _task(GRURegressor, n=40)
+    interrupted = fast(GRURegressor, hidden_size=4, max_iter=5, batch_size=16, early_stopping=True, random_state=0)
+    with pytest.raises(KeyboardInterrupt):
+        interrupted.set_params(callbacks=[CtrlC(epoch, training)]).fit(X, y)
+    assert not hasattr(interrupted, "net_")
+    model = fast(GRURegressor, hidden_size=4, max_iter=2, batch_size=16, random_state=0).fit(X, y)
+    before, curve = model.predict(X), list(model.loss_curve_)
+    model.set_params(callbacks=[CtrlC(1)])
+    for continued in (model.partial_fit, model.set_params(warm_start=True).fit):
+        with pytest.raises(KeyboardInterrupt):
+            continued(X, y)
+        assert model.n_iter_ == 2 and model.loss_curve_ == curve
+        np.testing.assert_array_equal(model.predict(X), before)
+
+
 def test_every_documented_callback_event_fires():
     X, y = _task(GRURegressor, n=40)
     model = fast(GRURegressor, max_iter=3, batch_size=10, early_stopping=True, n_iter_no_change=50)
@@ -135,6 +169,31 @@ def test_the_stopping_callback_is_found_by_name_and_its_name_is_reserved():
         fast(RNNRegressor, max_iter=2, callbacks=[("mlp_stopping", Recorder())]).fit(X, y)
 
 
+@pytest.mark.parametrize(
+    "callbacks, message",
+    [
+        ([1], r"callbacks\[0\]=1 is not a skorch callback"),
+        ([Recorder(), "print"], r"callbacks\[1\]='print' is not a skorch callback"),
+        ([("recorder", 1)], r"callbacks\[0\]=\('recorder', 1\) is not a skorch callback"),
+        ([("recorder",)], r"callbacks\[0\]=\('recorder',\) is not a valid \(name, callback\) pair"),
+        ([(1, Recorder())], r"callbacks\[0\]=.* is not a valid \(name, callback\) pair"),
+        ([["mlp_stopping", Recorder()]], "'mlp_stopping' is reserved"),
+    ],
+    ids=["number", "string", "pair-of-number", "1-tuple", "number-as-name", "reserved-name-in-list"],
+)
+def test_callbacks_that_skorch_cannot_use_are_refused_naming_the_parameter(callbacks, message):
+    X, y = _task(RNNRegressor, n=16)
+    with pytest.raises(ValueError, match=message):
+        fast(RNNRegressor, hidden_size=4, max_iter=1, callbacks=callbacks).fit(X, y)
+
+
+def test_callback_classes_and_named_pairs_are_accepted_as_in_skorch():
+    X, y = _task(RNNRegressor, n=16)
+    model = fast(RNNRegressor, hidden_size=4, max_iter=2, callbacks=[Recorder, ["named", Recorder()]]).fit(X, y)
+    callbacks = dict(model.net_.callbacks_)
+    assert callbacks["Recorder"].events["on_epoch_end"] == callbacks["named"].events["on_epoch_end"] == 2
+
+
 def test_the_fitted_model_holds_no_training_or_validation_data():
     X, y = _task(GRURegressor)
     model = fast(GRURegressor, max_iter=2, early_stopping=True).fit(X, y)
@@ -157,6 +216,19 @@ def test_n_features_in_has_scikit_learns_meaning(cls):
     assert fast(cls, max_iter=1).fit(X3, y).n_features_in_ == 3
 
 
+@pytest.mark.parametrize("cls", [LSTMRegressor, GRUClassifier])
+def test_reversed_and_strided_views_are_valid_input(cls):
+    # batches of 512 x 16 x 2 = 2**14 values: predict standardizes them with torch
+    X, y = _task(cls, n=1200, n_steps=16, n_features=2)
+    model = fast(cls, hidden_size=4, max_iter=2).fit(X[::-1], y[::-1])
+    methods = ["predict", "score"] + (["predict_proba"] if cls in CLASSIFIERS else [])
+    for view, target in [(X[::-1], y[::-1]), (X[:, ::-1], y), (X[:, :, ::-1], y), (X[::2], y[::2])]:
+        for method in methods:
+            args = (target,) if method == "score" else ()
+            expected = getattr(model, method)(view.copy(), *args)
+            np.testing.assert_array_equal(getattr(model, method)(view, *args), expected)
+
+
 def test_a_list_of_dataframe_sequences_records_feature_names():
     rng = np.random.RandomState(0)
     frames = [pd.DataFrame(rng.randn(n, 2), columns=["price", "volume"]) for n in (5, 7, 4, 6)]
@@ -164,6 +236,25 @@ def test_a_list_of_dataframe_sequences_records_feature_names():
     assert list(model.feature_names_in_) == ["price", "volume"] and model.n_features_in_ == 2
     with pytest.raises(ValueError, match="feature names .* should match"):
         model.predict([frame.rename(columns={"price": "cost"}) for frame in frames])
+
+
+def test_input_without_the_fitted_feature_names_warns_in_every_layout():
+    rng = np.random.RandomState(0)
+    frames = [pd.DataFrame(rng.randn(4, 2), columns=["price", "volume"]) for _ in range(8)]
+    model = fast(LSTMRegressor, hidden_size=4, max_iter=1).fit(frames, rng.randn(8))
+    X = rng.randn(3, 4, 2)
+    for layout in (X, X.astype(np.float32), list(X), X.tolist()):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.predict(layout)
+        names = [w for w in caught if "does not have valid feature names" in str(w.message)]
+        assert len(names) == 1
+        if not isinstance(layout, list) or isinstance(layout[0], np.ndarray):  # not scikit-learn's warning
+            assert names[0].filename == __file__
+    unnamed = fast(LSTMRegressor, hidden_size=4, max_iter=1).fit(X, rng.randn(3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        unnamed.predict(X)
 
 
 def test_mapie_split_conformal_regressor_on_a_2d_table():
@@ -260,6 +351,44 @@ def test_fit_leaves_the_random_state_and_works_under_no_grad(torch_state):
     assert torch.equal(torch.random.get_rng_state(), rng_state)
     reference = fast(LSTMRegressor, max_iter=3, random_state=0).fit(X, y)
     np.testing.assert_array_equal(model.predict(X), reference.predict(X))
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_a_float64_default_dtype_gives_the_same_float32_model_and_is_restored(cls):
+    X, y = _task(cls, n=32)
+    params = dict(hidden_size=4, max_iter=2, early_stopping=True, random_state=0)
+    reference = fast(cls, **params).fit(X, y)
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        model = fast(cls, **params).fit(X, y)
+        assert torch.get_default_dtype() == torch.float64
+        predictions = model.predict(X)
+        model.partial_fit(list(X[:, :4]) + list(X[:, :3]), np.concatenate([y, y])[:64])  # variable lengths
+        assert torch.get_default_dtype() == torch.float64
+    finally:
+        torch.set_default_dtype(previous)
+    assert {p.dtype for p in model.net_.module_.parameters()} == {torch.float32}
+    assert model.net_.module_.input_mean.dtype == model.net_.module_.input_scale.dtype == torch.float64
+    np.testing.assert_array_equal(predictions, reference.predict(X))
+
+
+@pytest.mark.parametrize("cls", [LSTMRegressor, GRUClassifier])
+def test_fit_and_predict_work_inside_inference_mode(cls):
+    X, y = _task(cls, n=32)
+    params = dict(hidden_size=4, max_iter=2, random_state=0)
+    reference = fast(cls, **params).fit(X, y)
+    with torch.inference_mode():
+        model = fast(cls, **params).fit(X, y)
+        assert torch.is_inference_mode_enabled()
+        predictions = model.predict(X)
+        model.partial_fit(X, y)
+        assert torch.is_inference_mode_enabled() and not torch.is_grad_enabled()
+    np.testing.assert_array_equal(predictions, reference.predict(X))
+    np.testing.assert_array_equal(model.predict(X), reference.partial_fit(X, y).predict(X))
+    with torch.inference_mode():
+        loaded = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(loaded.partial_fit(X, y).predict(X), model.partial_fit(X, y).predict(X))
 
 
 def test_predict_restores_the_modules_train_mode():
@@ -408,6 +537,41 @@ def test_input_statistics_are_exact_in_float64():
     model = fast(RNNRegressor, max_iter=1).fit(X, y)
     np.testing.assert_allclose(model.net_.module_.input_mean.numpy(), [X.mean()], rtol=0, atol=1e-6)
     np.testing.assert_allclose(model.net_.module_.input_scale.numpy(), [X.std()], rtol=1e-9)
+
+
+@pytest.mark.parametrize("cls", [LSTMRegressor, GRUClassifier])
+@pytest.mark.parametrize("scale_inputs", [True, False])
+def test_finite_inputs_that_overflow_float32_raise_instead_of_predicting_nan(cls, scale_inputs):
+    X, y = _task(cls, n=32)
+    model = fast(cls, hidden_size=4, max_iter=2, scale_inputs=scale_inputs).fit(X, y)
+    message = "overflow float32 .* once standardized" if scale_inputs else "beyond the range of float32"
+    methods = ["predict", "predict_proba"] if cls in CLASSIFIERS else ["predict"]
+    # one sequence, and enough for the batches that torch standardizes
+    for X_bad in (np.full((1, 6, 2), 1e39), np.concatenate([np.full((1, 30, 2), -1e39), np.zeros((299, 30, 2))])):
+        for method in methods:
+            with pytest.raises(ValueError, match=message):
+                getattr(model, method)(X_bad)
+    with pytest.raises(ValueError, match="beyond the range of float32|overflows float64"):
+        fast(cls, hidden_size=4, max_iter=2, scale_inputs=scale_inputs).fit(X * 1e300, y)
+    with torch.no_grad():
+        model.net_.module_.head.bias.fill_(float("nan"))
+    with pytest.raises(ValueError, match="weights are not finite"):
+        model.predict(X)
+
+
+def test_targets_whose_spread_or_scaled_values_overflow_raise():
+    X, y = _task(LSTMRegressor, n=32)
+    params = dict(hidden_size=4, max_iter=2)
+    with pytest.raises(ValueError, match="standard deviation of y overflows float64"):
+        fast(LSTMRegressor, **params).fit(X, y * 1e300)
+    with pytest.raises(ValueError, match="y holds values beyond the range of float32"):
+        fast(LSTMRegressor, scale_target=False, **params).fit(X, y * 1e39)
+    model = fast(LSTMRegressor, **params).fit(X, y)
+    with pytest.raises(ValueError, match="y holds values that overflow float32"):
+        model.partial_fit(X, y * 1e39)
+    assert model.n_iter_ == 2
+    with pytest.raises(ValueError, match="standard deviation of X .* overflows float64"):
+        fast(LSTMRegressor, **params).fit(X * 1e300, y)
 
 
 # -- 4. noise ---------------------------------------------------------------------------

@@ -162,6 +162,20 @@ def test_transformer_window_size_is_positional_and_validated():
         SlidingWindowTransformer(2, fill="mean").fit(np.ones((3, 1)))
 
 
+@pytest.mark.parametrize("fill", [np.nan, np.inf, -np.inf])
+def test_transformer_refuses_a_fill_that_is_not_finite(fill):
+    with pytest.raises(ValueError, match="'fill' parameter .* must be a str among .* or a float in the range"):
+        SlidingWindowTransformer(2, fill=fill).fit(np.ones((3, 1)))
+
+
+def test_transformer_refuses_a_fill_beyond_float32_for_float32_input():
+    X = np.ones((3, 1), dtype=np.float32)
+    transformer = SlidingWindowTransformer(2, fill=1e39).fit(X)
+    with pytest.raises(ValueError, match="fill=1e.39 is beyond the range of X's dtype float32"):
+        transformer.transform(X)
+    assert transformer.transform(X.astype(np.float64))[0, 0, 0] == 1e39
+
+
 def _lagged_task(n=160, seed=0):
     """Rows of two noisy features; the target is a weighted sum of the
     current row's and earlier rows' first feature (needs the window)."""
