@@ -284,6 +284,36 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         self.window_size = window_size
         self.fill = fill
 
+    def set_output(self, *, transform=None):
+        """Accept an output container; the windows stay a 3-D array.
+
+        Windows, of shape ``(n_samples, window_size, n_features)``, fit in no
+        DataFrame, so :meth:`transform` returns an ndarray whatever
+        ``transform`` says, as it does under
+        ``sklearn.set_config(transform_output="pandas")``. The method exists
+        so that ``Pipeline.set_output`` can configure the other steps of a
+        pipeline holding this transformer (scikit-learn refuses a step
+        without it).
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            Checked, then ignored.
+
+        Returns
+        -------
+        self : object
+            The transformer, unchanged.
+
+        Raises
+        ------
+        ValueError
+            If ``transform`` is not one of the values above.
+        """
+        if transform not in (None, "default", "pandas", "polars"):
+            raise ValueError(f"transform must be 'default', 'pandas', 'polars' or None; got {transform!r}.")
+        return self
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Record the number of columns of ``X``.

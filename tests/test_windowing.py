@@ -213,6 +213,19 @@ def test_pipeline_under_grid_search():
     assert clone(search.best_estimator_).get_params()["slidingwindowtransformer__fill"] == "edge"
 
 
+def test_pipeline_set_output_reaches_the_other_steps():
+    X, y = _lagged_task()
+    pipeline = _pipeline(max_iter=2).set_output(transform="pandas")
+    scaled = pipeline[0].fit_transform(X)
+    assert isinstance(scaled, pd.DataFrame)  # the scaler took the setting
+    windows = pipeline[:2].fit(X).transform(X)
+    assert isinstance(windows, np.ndarray) and windows.shape == (len(X), 4, X.shape[1])
+    expected = _pipeline(max_iter=2).fit(X, y).predict(X)
+    np.testing.assert_allclose(pipeline.fit(X, y).predict(X), expected, rtol=1e-5)
+    with pytest.raises(ValueError, match="transform must be 'default', 'pandas', 'polars' or None"):
+        SlidingWindowTransformer().set_output(transform="arrow")
+
+
 def test_docstring_documents_every_parameter():
     for name in SlidingWindowTransformer().get_params():
         assert f"\n    {name} :" in SlidingWindowTransformer.__doc__, name
