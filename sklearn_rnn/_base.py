@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted
 from skorch.callbacks import Callback, LRScheduler
 from skorch.helper import predefined_split
 
-from ._data import BatchIterator, SequenceDataset, predict_in_batches, standardize, to_tensor
+from ._data import BatchIterator, SequenceDataset, constant_below, predict_in_batches, standardize, to_tensor
 from ._module import RecurrentNetwork, parse_summary
 from ._params import KerasNamesMixin
 from ._threads import resolve_threads
@@ -74,7 +74,9 @@ def _input_statistics(X, lengths):
             f"too large to standardize (largest magnitude {np.abs(values).max():.3g}). Rescale X, for example "
             "divide it by a power of ten."
         )
-    std[std < 1e-12 * np.maximum(1.0, np.abs(mean))] = 1.0
+    # constant features (relative to their mean for large offsets) keep a scale of 1
+    floor = np.maximum(constant_below(np.abs(values).max(axis=0)), 1e-12 * np.abs(mean))
+    std[std <= floor] = 1.0
     return mean, std
 
 

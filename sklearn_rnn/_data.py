@@ -10,7 +10,15 @@ import math
 import numpy as np
 import torch
 
-__all__ = ["SequenceDataset", "BatchIterator", "to_tensor", "standardize", "iter_batches", "predict_in_batches"]
+__all__ = [
+    "SequenceDataset",
+    "BatchIterator",
+    "to_tensor",
+    "standardize",
+    "constant_below",
+    "iter_batches",
+    "predict_in_batches",
+]
 
 # Values standardized per chunk: bounds the float64 temporaries to about 32 MB.
 _CHUNK_VALUES = 2**22
@@ -18,6 +26,20 @@ _CHUNK_VALUES = 2**22
 # whose element-wise kernels use the intra-op threads: 2.5 times NumPy's speed
 # at two threads for a batch of 512 x 24 x 4 values, slower for tiny ones.
 _TORCH_STANDARDIZE_VALUES = 2**14
+
+
+def constant_below(magnitude):
+    """The spread at or below which data of largest absolute value
+    ``magnitude`` (a float or an array) count as constant.
+
+    ``1e-12`` for data of magnitude 1 or more, and ``1e-12 * magnitude``
+    below, so that data in tiny units (values around 1e-13, or 1e-300) are
+    standardized like the same data in ordinary units, as scikit-learn's
+    ``StandardScaler`` does, while a constant column (spread 0 or float
+    round-off) keeps a scale of 1. Callers compare with ``<=``, so that
+    all-zero data (magnitude 0) count as constant too.
+    """
+    return 1e-12 * np.minimum(1.0, magnitude)
 
 
 def standardize(X, mean=None, scale=None):

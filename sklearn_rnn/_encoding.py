@@ -24,19 +24,24 @@ baseline forecast to mix into the estimator's forecast.
 
 import numpy as np
 
+from ._data import constant_below
+
 __all__ = ["SeasonalNaiveEncoding", "LevelEncoding", "make_encoding", "spread", "baseline_weight"]
 
 
 def spread(values, lag):
     """Mean absolute ``lag``-step change of ``values``; falls back to shorter
-    lags, the standard deviation and finally 1 for (near) constant data."""
+    lags, the standard deviation and finally 1 for (near) constant data
+    (see :func:`~sklearn_rnn._data.constant_below`: data in tiny units are
+    not constant)."""
+    floor = float(constant_below(np.max(np.abs(values)))) if len(values) else 0.0
     for step in (lag, 1):
         if len(values) > step:
             change = float(np.mean(np.abs(values[step:] - values[:-step])))
-            if change > 1e-12:
+            if change > floor:
                 return change
     std = float(np.std(values))
-    return std if std > 1e-12 else 1.0
+    return std if std > floor else 1.0
 
 
 def _window_rows(y, ends, window_size, shift=0):

@@ -12,6 +12,7 @@ from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._data import constant_below
 from ._encoding import baseline_weight, make_encoding, spread
 from ._ensemble import fit_ensemble, predict_mean
 from ._future_covariates import FutureCovariates, column_roles, fit_target
@@ -616,7 +617,8 @@ class Forecaster(BaseEstimator):
                     sums = np.bincount(within[m:][valid], weights, panel.n_series)
                     out[:, j] = np.divide(sums, counts[:, 0], out=np.zeros_like(sums), where=counts[:, 0] > 0)
         level = drift if self._encoding.level_statistic == "drift" else mean
-        for i in np.flatnonzero((lengths <= m) | (scale <= 1e-12).any(axis=1)):
+        magnitude = np.maximum.reduceat(np.abs(y), starts, axis=0)
+        for i in np.flatnonzero((lengths <= m) | (scale <= constant_below(magnitude)).any(axis=1)):
             rows = y[starts[i] : starts[i] + lengths[i]]
             scale[i] = [spread(rows[:, j], m) for j in range(len(t))]
         return scale, level
@@ -727,7 +729,8 @@ class Forecaster(BaseEstimator):
         if covariates:
             self._covariate_mean[covariates] = panel.values[:, covariates].mean(axis=0)
             std = panel.values[:, covariates].std(axis=0)
-            self._covariate_scale[covariates] = np.where(std > 1e-12, std, 1.0)
+            magnitude = np.abs(panel.values[:, covariates]).max(axis=0)
+            self._covariate_scale[covariates] = np.where(std > constant_below(magnitude), std, 1.0)
 
         # the windows of every series, in time order of their last rows, so
         # that early stopping validates on the most recent ones

@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_array
 
 from . import _docstrings
 from ._base import BaseRecurrent, check_float32
+from ._data import constant_below
 
 __all__ = ["RNNRegressor", "LSTMRegressor", "GRURegressor"]
 
@@ -136,7 +137,7 @@ class _RecurrentRegressor(RegressorMixin, BaseRecurrent):
                         "it by a power of ten, and scale the predictions back."
                     )
                 self.target_mean_ = mean
-                self.target_scale_ = np.where(std < 1e-12, 1.0, std)
+                self.target_scale_ = np.where(std <= constant_below(np.abs(y2d).max(axis=0)), 1.0, std)
             else:
                 self.target_mean_ = np.zeros(self.n_outputs_)
                 self.target_scale_ = np.ones(self.n_outputs_)

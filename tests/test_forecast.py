@@ -610,3 +610,12 @@ def test_the_fitted_forecaster_says_why_it_chose_its_season():
     assert forecaster.seasonal_period_reason_.startswith("12 from the monthly frequency")
     given = Forecaster(Ridge(), horizon=3, seasonal_period=4).fit(trend_season(48, noise=1.0))
     assert given.seasonal_period_reason_ == "4: given by seasonal_period"
+
+
+@pytest.mark.parametrize("unit", [1e-13, 1e13])
+def test_forecasts_do_not_depend_on_the_unit_of_the_data(unit):
+    # a series in tiny units is not a constant one (its spread is below 1e-12)
+    y = trend_season(120, noise=1.0)
+    expected = Forecaster(Ridge(), window_size=12, horizon=6).fit(y).predict()
+    forecast = Forecaster(Ridge(), window_size=12, horizon=6).fit(y * unit).predict()
+    np.testing.assert_allclose(forecast.to_numpy() / unit, expected.to_numpy(), rtol=1e-9)

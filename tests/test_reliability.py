@@ -532,6 +532,26 @@ def test_a_large_offset_trains_through_partial_fit_and_early_stopping():
     assert stopped.best_validation_score_ > 0.9
 
 
+@pytest.mark.parametrize("unit", [1e-13, 1e-60])
+def test_data_in_tiny_units_are_standardized_like_ordinary_ones(unit):
+    # a spread below 1e-12 is not "constant" when the values themselves are that small
+    X, y = _offset_task(0.0)
+    X = X.astype(np.float64)  # 1e-60 is below float32's range
+    ordinary = fast(LSTMRegressor, max_iter=5, random_state=0).fit(X[:200], y[:200])
+    tiny = fast(LSTMRegressor, max_iter=5, random_state=0).fit(X[:200] * unit, y[:200] * unit)
+    np.testing.assert_allclose(tiny.net_.module_.input_scale.numpy(), ordinary.net_.module_.input_scale.numpy() * unit)
+    np.testing.assert_allclose(tiny.target_scale_, ordinary.target_scale_ * unit)
+    np.testing.assert_allclose(tiny.predict(X[200:] * unit) / unit, ordinary.predict(X[200:]), rtol=1e-4, atol=1e-4)
+
+
+def test_constant_columns_keep_a_scale_of_one():
+    X, y = _offset_task(0.0)
+    X = np.concatenate([X, np.zeros_like(X), np.full_like(X, 1e9)], axis=2)
+    model = fast(LSTMRegressor, max_iter=1).fit(X, np.zeros(len(X)))
+    np.testing.assert_array_equal(model.net_.module_.input_scale.numpy()[1:], [1.0, 1.0])
+    assert model.target_scale_ == [1.0]
+
+
 def test_input_statistics_are_exact_in_float64():
     X, y = _offset_task(1e9)
     model = fast(RNNRegressor, max_iter=1).fit(X, y)
