@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._data import constant_below
 from ._encoding import baseline_weight, make_encoding, spread
 from ._ensemble import fit_ensemble, predict_mean
+from ._forecast_index import _article
 from ._future_covariates import FutureCovariates, column_roles, fit_target
 from ._intervals import bounds_frame, calibration_residuals, check_coverage, check_quantiles, quantile_offsets
 from ._panel import is_panel, read_panel
@@ -472,7 +473,9 @@ class Forecaster(BaseEstimator):
             raise ValueError(f"{what} is {given}, but the forecaster was fitted on {seen}; pass data of that kind.")
         pandas = isinstance(data, (pd.Series, pd.DataFrame))
         if self._time.kind != "array" and not pandas:
-            raise ValueError(f"{what} must be pandas with a {self._time.describe()}, like the data seen in fit.")
+            raise ValueError(
+                f"{what} must be pandas with {_article(self._time.describe())}, like the data seen in fit."
+            )
         # columns are matched by name before the index is checked, for the clearer message
         columns = [data.name] if isinstance(data, pd.Series) else list(data.columns) if pandas else None
         n_columns = len(columns) if columns is not None else (np.shape(data)[1] if np.ndim(data) == 2 else 1)

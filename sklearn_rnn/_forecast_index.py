@@ -187,6 +187,8 @@ class TimeIndex:
         if self.kind == "array":
             return
         var = code or what
+        if labels.hasnans:
+            raise ValueError(f"The time labels of {what} include missing ones (NaT or NaN); give every row its period.")
         kind = _kind_of(labels)
         if kind != self.kind or (kind == "period" and labels.freq != self.freq):
             found = _article(f"{type(labels).__name__} of dtype {labels.dtype}")
@@ -200,8 +202,8 @@ class TimeIndex:
                     f"pd.to_datetime({target}), level={level})`."
                 )
             raise ValueError(
-                f"The time labels of {what} are {found}, but the forecaster was fitted on data with a "
-                f"{self.describe()}; give the periods as forecaster.future_index() labels them.{convert}"
+                f"The time labels of {what} are {found}, but the forecaster was fitted on data with "
+                f"{_article(self.describe())}; give the periods as forecaster.future_index() labels them.{convert}"
             )
         self.check_zone(labels, what, code, level)
 
@@ -209,8 +211,8 @@ class TimeIndex:
         """Raise if ``other`` (the spacing of data given after fit) differs."""
         if other.kind != self.kind:
             raise ValueError(
-                f"The index of {what} is {_article(other.describe())}, but the forecaster was fitted on data with a "
-                f"{self.describe()}. Pass data of the kind seen in fit."
+                f"The index of {what} is {_article(other.describe())}, but the forecaster was fitted on data with "
+                f"{_article(self.describe())}. Pass data of the kind seen in fit."
             )
         if self.kind in ("datetime", "period") and other.freq != self.freq:
             raise ValueError(
@@ -224,9 +226,28 @@ class TimeIndex:
                 f"{self.step}. Pass data with the step seen in fit."
             )
 
+    def _fill_fix(self, var):
+        """Pasteable code that puts a single series on its periods and fills the gaps."""
+        if self.kind == "datetime":
+            return f"`{var} = {var}.asfreq({self.freqstr!r}).interpolate()`"
+        if self.kind == "period":
+            return (
+                f"`{var} = {var}.reindex(pd.period_range({var}.index[0], {var}.index[-1], "
+                f"freq={var}.index.freq)).interpolate()`"
+            )
+        return f"`{var} = {var}.reindex(range({var}.index[0], {var}.index[-1] + 1, {self.step})).interpolate()`"
+
     def check_follows(self, last, index, what):
         """Raise unless ``index`` holds the periods that directly follow ``last``."""
         expected = self.future(last, len(index))
+        if len(index) > 1 and index[0] == expected[0] and not index.equals(expected):
+            # it starts where it should: name what goes wrong inside it
+            check_order(index, what)
+            i = int(np.flatnonzero(index != expected)[0])
+            raise ValueError(
+                f"{what} has a gap: {expected[i]!r} is missing after {index[i - 1]!r} ({self.describe()}); a "
+                f"forecaster needs one row per period: fill it, for example {self._fill_fix(what)}."
+            )
         if not index.equals(expected):
             raise ValueError(
                 f"{what} must follow the data seen so far without gap or overlap: the next periods are "
@@ -289,6 +310,21 @@ def _kind_of(index):
     return None
 
 
+def _convert_message(index, what, var, expected):
+    """Why labels that are not dates, periods or integers cannot follow a fit
+    on ``expected``, with the one conversion that gives its kind."""
+    if expected.kind == "datetime":
+        fix = f"`{var}.index = pd.to_datetime({var}.index)`"
+    elif expected.kind == "period":
+        fix = f"`{var}.index = pd.PeriodIndex({var}.index, freq={expected.freqstr!r})`"
+    else:
+        fix = f"`{var}.index = {var}.index.astype('int64')`"
+    return (
+        f"The index of {what} is {_article(f'{type(index).__name__} of dtype {index.dtype}')}, but the forecaster "
+        f"was fitted on data with {_article(expected.describe())}. Convert the labels: {fix}."
+    )
+
+
 def _zone(tz):
     """A time zone's name ('UTC', 'Europe/Berlin'), None for tz-naive: zone
     objects of different libraries for one zone compare unequal."""
@@ -336,6 +372,8 @@ def check_time_index(data, what="data", *, code=None, expected=None, continuing=
             f"those rows: `{var} = {var}[{var}.index.notna()]`."
         )
     if expected is not None and expected.kind != "array":
+        if _kind_of(index) is None:
+            raise ValueError(_convert_message(index, what, var, expected))
         expected.check_zone(index, what, code)
         same_kind = _kind_of(index) == expected.kind and (expected.kind != "period" or index.freq == expected.freq)
         if same_kind and continuing:

@@ -183,11 +183,16 @@ class FutureCovariates:
         if isinstance(future.index, pd.MultiIndex) != (keys is not None):
             kind = "a panel indexed by (series, time)" if keys is not None else "indexed by time"
             raise ValueError(f"{what} must be {kind}, like the data seen in fit.")
+        if len(future) == 0:
+            raise ValueError(
+                f"{what} is empty: it needs the future covariates {list(names)} for the periods "
+                f"{list(expected[:3])}{' ...' if len(expected) > 3 else ''}."
+            )
         if keys is None:
             self.time.check_labels(future.index, what)
         else:
             check_level_order(future.index, what)
-            self.time.check_labels(future.index.levels[1], what, level=1)
+            self.time.check_labels(future.index.get_level_values(1), what, level=1)
         if not future.index.is_unique:
             raise ValueError(f"The index of {what} has duplicated labels; give one row per period (and series).")
         rows = future.index.get_indexer(expected)

@@ -269,6 +269,8 @@ def read_panel(data, target, *, what, caller, code=None, time=None, continuing=F
     var = code or what
     if hasattr(data, "__len__") and len(data) == 0:
         raise ValueError(f"{what} is empty: it has no rows.")
+    if isinstance(data, pd.DataFrame) and data.shape[1] == 0:
+        raise ValueError(f"{what} has no columns: give the values to forecast as a column (or pass a Series).")
     values, columns, targets = check_table(data, target, caller=caller, ensure_all_finite=False)
     if len(values) == 0:
         raise ValueError(f"{what} is empty: it has no rows.")

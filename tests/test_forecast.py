@@ -619,3 +619,45 @@ def test_forecasts_do_not_depend_on_the_unit_of_the_data(unit):
     expected = Forecaster(Ridge(), window_size=12, horizon=6).fit(y).predict()
     forecast = Forecaster(Ridge(), window_size=12, horizon=6).fit(y * unit).predict()
     np.testing.assert_allclose(forecast.to_numpy() / unit, expected.to_numpy(), rtol=1e-9)
+
+
+def test_gap_inside_new_data_is_named_and_the_fix_works():
+    y = trend_season(60, freq="D", period=7, noise=1.0)
+    forecaster = Forecaster(Ridge(), window_size=8, horizon=3, seasonal_period=1).fit(y[:50])
+    new = y[50:].drop(y.index[53])
+    for method, name in (("update", "new_data"), ("score", "future_data")):
+        with pytest.raises(ValueError, match=rf"{name} has a gap: Timestamp\('2000-02-23"):
+            getattr(clone(forecaster).fit(y[:50]), method)(new)
+    with pytest.raises(ValueError, match="missing after") as error:
+        clone(forecaster).fit(y[:50]).update(new)
+    filled = run_fix(str(error.value), new, "new_data")
+    clone(forecaster).fit(y[:50]).update(filled)
+    shuffled = y[50:].iloc[[0, 2, 1, 3]]
+    with pytest.raises(ValueError, match="not sorted in time order"):
+        clone(forecaster).fit(y[:50]).update(shuffled)
+
+
+@pytest.mark.parametrize(
+    ("index", "convert"),
+    [
+        (pd.RangeIndex(60), lambda i: i.astype(str)),
+        (pd.RangeIndex(60), lambda i: i.astype(float)),
+        (pd.date_range("2000-01-01", periods=60, freq="D"), lambda i: i.strftime("%Y-%m-%d")),
+        (pd.period_range("2000-01", periods=60, freq="M"), lambda i: i.astype(str)),
+    ],
+    ids=["int-text", "int-float", "date-text", "period-text"],
+)
+def test_labels_read_as_text_get_the_conversion_to_the_fitted_kind(index, convert):
+    y = pd.Series(np.sin(np.arange(60) / 3.0), index=index)
+    forecaster = Forecaster(Ridge(), window_size=6, horizon=2, seasonal_period=1).fit(y[:50])
+    new = y[50:].set_axis(convert(y.index[50:]))
+    with pytest.raises(ValueError, match="Convert the labels") as error:
+        clone(forecaster).fit(y[:50]).update(new)
+    assert str(error.value).count("`") == 2  # one fix: the one for the fitted kind
+    updated = clone(forecaster).fit(y[:50]).update(run_fix(str(error.value), new, "new_data"))
+    pd.testing.assert_series_equal(updated.predict(), clone(forecaster).fit(y[:50]).update(y[50:]).predict())
+
+
+def test_data_without_columns_is_named():
+    with pytest.raises(ValueError, match="data has no columns"):
+        Forecaster(Ridge(), window_size=6, horizon=2).fit(pd.DataFrame(index=pd.RangeIndex(40)))

@@ -150,6 +150,12 @@ def test_future_labels_of_another_kind_or_zone_are_named():
     with pytest.raises(ValueError, match=r"are an Index of dtype str") as error:
         forecaster.predict(future=text)
     pd.testing.assert_series_equal(forecaster.predict(future=run_fix(str(error.value), text, "future")), expected)
+    with pytest.raises(ValueError, match=r"future is empty: it needs the future covariates \['promo'\]"):
+        forecaster.predict(future=future.iloc[:0])
+    missing = future.copy()
+    missing.index = pd.DatetimeIndex([future.index[0], pd.NaT, *future.index[2:]])
+    with pytest.raises(ValueError, match=r"time labels of future include missing ones"):
+        forecaster.predict(future=missing)
     words = future.assign(promo=["yes", "no", "no", "yes"])
     with pytest.raises(ValueError, match=r"future must be numbers; column\(s\) \['promo'\] hold other values"):
         forecaster.predict(future=words)
