@@ -586,20 +586,25 @@ class Forecaster(BaseEstimator):
             Y[chunk] = z.transpose(0, 2, 1).reshape(len(e), -1)
         return Y[:, 0] if Y.shape[1] == 1 else Y
 
-    def _forecast(self, values, ends, sid, scale, level):
-        """Forecasts ``(n, horizon, n_targets)`` from the windows ending at ``ends``."""
+    def _forecast(self, values, ends, sid, scale, level, flat):
+        """Forecasts ``(n, horizon, n_targets)`` from the windows ending at ``ends``
+        (the baseline's for the targets that are ``flat``)."""
         t, h = self._target_positions, self.horizon
         outputs = predict_mean(self.estimators_, self._inputs(values, ends, sid, scale, level))
         outputs = outputs * (1.0 - self.baseline_weight_)  # the combination with the baseline
         z = outputs.reshape(len(ends), len(t), h).transpose(0, 2, 1)
+        z = np.where(flat[sid][:, None, :], 0.0, z)
         return self._encoding.forecasts(z, values[:, t], ends, scale[sid][:, None, :], level[sid][:, None, :])
 
     def _statistics(self, panel):
-        """Spread and level of each target of each series, ``(n_series, n_targets)`` each.
+        """Spread, level and flatness of each target of each series, ``(n_series, n_targets)`` each.
 
         The level is the statistic the encoding asks for (``level_statistic``):
         the mean, or the drift (the mean signed seasonal difference; 0 for a
-        series no longer than a season).
+        series no longer than a season). A flat target (constant over the
+        data, see :func:`~sklearn_rnn._data.constant_below`) has no spread to
+        measure forecasts in: its spread is 1 for the encoding, and its
+        forecast is the baseline's, the constant, with intervals of width 0.
         """
         t = self._target_positions
         y = panel.values[:, t]
@@ -624,7 +629,8 @@ class Forecaster(BaseEstimator):
         for i in np.flatnonzero((lengths <= m) | (scale <= constant_below(magnitude)).any(axis=1)):
             rows = y[starts[i] : starts[i] + lengths[i]]
             scale[i] = [spread(rows[:, j], m) for j in range(len(t))]
-        return scale, level
+        span = np.maximum.reduceat(y, starts, axis=0) - np.minimum.reduceat(y, starts, axis=0)
+        return scale, level, span <= constant_below(magnitude)
 
     # -- fit -------------------------------------------------------------------------
 
@@ -725,7 +731,7 @@ class Forecaster(BaseEstimator):
         first_end = self.window_size_ + self._encoding.lookback - 1
         panel = self._too_short(panel, first_end + 1 + self.horizon, "data", first_end)
 
-        self._scale, self._level = self._statistics(panel)
+        self._scale, self._level, self._flat = self._statistics(panel)
         covariates = self._past_positions + self._future_positions
         self._covariate_mean = np.zeros(panel.values.shape[1])
         self._covariate_scale = np.ones(panel.values.shape[1])
@@ -908,21 +914,22 @@ class Forecaster(BaseEstimator):
 
     def _point_forecasts(self, data, future):
         """The forecasts ``(n_series, horizon, n_targets)`` of :meth:`predict`,
-        with the spread of each series' targets and the series' labels and last periods."""
+        with the spread of each series' targets (0 for flat ones: the width of
+        their intervals) and the series' labels and last periods."""
         check_is_fitted(self)
         self._check_params_unchanged()
         self._future.check_argument(future)
         if data is None:
             keys, lasts, windows = self._keys, self._last, self._history
-            scale, level = self._scale, self._level
+            scale, level, flat = self._scale, self._level, self._flat
         else:
-            keys, lasts, windows, scale, level = self._recent(data)
+            keys, lasts, windows, scale, level, flat = self._recent(data)
         block = None
         if self._future_positions:
             block = self._future.rows(future, keys, lasts, np.full(len(lasts), self.horizon))
         values, ends = self._future.append(windows, block)
-        forecasts = self._forecast(values, ends, np.arange(len(ends)), scale, level)
-        return forecasts, scale, keys, lasts
+        forecasts = self._forecast(values, ends, np.arange(len(ends)), scale, level, flat)
+        return forecasts, np.where(flat, 0.0, scale), keys, lasts
 
     def predict_interval(self, data=None, future=None, *, coverage=0.9):
         """Prediction intervals of the forecasts of :meth:`predict`.
@@ -1051,13 +1058,15 @@ class Forecaster(BaseEstimator):
         """Quantiles of each level, ``(n_series * horizon, n_targets, n_levels)``, with the
         labels and last periods of the series forecast."""
         check_is_fitted(self)
+        forecasts, width, keys, lasts = self._point_forecasts(data, future)
+        if not width.any():  # flat series only: nothing to calibrate
+            return np.repeat(forecasts.reshape(-1, forecasts.shape[2], 1), len(levels), axis=2), keys, lasts
         if not np.isfinite(self.residuals_).any():
             raise ValueError(
                 f"This forecaster has no out-of-sample errors to calibrate intervals: its {self.n_windows_} "
                 "training window(s) are too few to hold the most recent ones out. Fit it on more data, or with a "
                 "smaller window_size or horizon."
             )
-        forecasts, scale, keys, lasts = self._point_forecasts(data, future)
         offsets = quantile_offsets(self.residuals_, levels)  # (n_levels, horizon, n_targets)
         if np.isinf(offsets).any():
             warn_at_caller(
@@ -1065,7 +1074,9 @@ class Forecaster(BaseEstimator):
                 "extreme levels asked for: their bounds are infinite. Ask for levels closer to 0.5, or fit on "
                 "more data."
             )
-        bounds = forecasts[..., None] + offsets.transpose(1, 2, 0)[None] * scale[:, None, :, None]
+        width = width[:, None, :, None]
+        with np.errstate(invalid="ignore"):  # an infinite offset times the width 0 of a flat series
+            bounds = forecasts[..., None] + np.where(width > 0, offsets.transpose(1, 2, 0)[None] * width, 0.0)
         return bounds.reshape(-1, bounds.shape[2], bounds.shape[3]), keys, lasts
 
     def _wrap_bounds(self, bounds, keys, labels, lasts):
@@ -1085,14 +1096,15 @@ class Forecaster(BaseEstimator):
                 f"seasonal-naive baseline, one season before it); got {panel.lengths[0]}."
             )
         panel = self._too_short(panel, keep, "data given to predict", keep - 1)
-        scale, level = self._statistics(panel)
+        scale, level, flat = self._statistics(panel)
         if panel.keys is not None:
             known = self._keys.get_indexer(panel.keys)
-            scale[known >= 0], level[known >= 0] = self._scale[known[known >= 0]], self._level[known[known >= 0]]
+            seen, fitted = known >= 0, known[known >= 0]
+            scale[seen], level[seen], flat[seen] = self._scale[fitted], self._level[fitted], self._flat[fitted]
         else:
-            scale, level = self._scale, self._level
+            scale, level, flat = self._scale, self._level, self._flat
         windows = np.stack([panel.values[o - keep : o] for o in panel.offsets[1:]])
-        return panel.keys, panel.last, windows, scale, level
+        return panel.keys, panel.last, windows, scale, level, flat
 
     def _wrap(self, forecasts, keys, lasts):
         """The forecasts ``(n_series, horizon, n_targets)`` as pandas objects indexed by the future periods."""
@@ -1235,7 +1247,7 @@ class Forecaster(BaseEstimator):
         sid = np.repeat(np.arange(len(positions)), blocks)
         first = np.repeat(np.cumsum(blocks) - blocks, blocks)
         ends = starts[sid] + keep - 1 + (np.arange(len(sid)) - first) * h
-        forecasts = self._forecast(values, ends, positions[sid], self._scale, self._level)
+        forecasts = self._forecast(values, ends, positions[sid], self._scale, self._level, self._flat)
         actual = values[ends[:, None] + np.arange(1, h + 1)][:, :, self._target_positions]
         scaled = np.abs(actual - forecasts) / self._scale[positions[sid]][:, None, :]
         return -float(np.nanmean(scaled))

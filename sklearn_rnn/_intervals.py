@@ -201,6 +201,8 @@ def _fold_residuals(forecaster, panel, ends, sid, times, X, Y, estimator, fixed_
     residuals = actual - outputs
     periods = origin_time[:, None] + np.arange(1, h + 1)
     residuals[(periods <= cutoff) | (periods > stop)] = np.nan
+    # flat series are forecast by the baseline exactly: their errors say nothing of the others'
+    residuals[np.broadcast_to(forecaster._flat[origin_sid][:, None, :], residuals.shape)] = np.nan
     outputs = np.where(np.isnan(residuals), np.nan, outputs)
     return residuals, outputs
 

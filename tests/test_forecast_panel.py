@@ -457,3 +457,26 @@ def test_late_series_in_a_test_fold_is_named_or_skipped():
     assert score == pytest.approx(fitted.score(panel.loc[data.iloc[test].index.drop("z", level=0)]))
     with pytest.warns(UserWarning, match="'z'"), pytest.raises(ValueError, match="nothing to score"):
         dropping.score(late)
+
+
+def test_flat_series_are_forecast_flat_with_zero_width_intervals():
+    # all-zero series are common in retail panels; their spread cannot measure anything
+    panel = make_panel().to_frame()
+    times = series_of(make_panel(), "a").index
+    zeros = pd.DataFrame({"y": 0.0}, index=pd.MultiIndex.from_product([["zero"], times], names=panel.index.names))
+    ones = pd.DataFrame({"y": 1e-3}, index=pd.MultiIndex.from_product([["tiny"], times], names=panel.index.names))
+    data = pd.concat([panel, zeros, ones])
+    forecaster = Forecaster(Ridge(), window_size=6, horizon=3).fit(data)
+    forecast = forecaster.predict()
+    np.testing.assert_array_equal(forecast.xs("zero"), 0.0)
+    np.testing.assert_array_equal(forecast.xs("tiny"), 1e-3)
+    interval = forecaster.predict_interval(coverage=0.9)
+    np.testing.assert_array_equal(interval.xs("zero").to_numpy(), 0.0)
+    np.testing.assert_array_equal(interval.xs("tiny").to_numpy(), 1e-3)
+    widths = (interval["upper"] - interval["lower"]).groupby(level=0).min()
+    assert (widths.drop(["zero", "tiny"]) > 0).all()
+    # the calibration errors are those of the other series only
+    alone = Forecaster(Ridge(), window_size=6, horizon=3).fit(panel)
+    assert np.isfinite(forecaster.residuals_).sum() == np.isfinite(alone.residuals_).sum()
+    only_flat = Forecaster(Ridge(), window_size=6, horizon=3).fit(pd.concat([zeros, ones]))
+    np.testing.assert_array_equal(only_flat.predict_interval().xs("zero").to_numpy(), 0.0)
