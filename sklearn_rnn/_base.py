@@ -157,7 +157,8 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
 
     Subclasses set ``_cell`` (``"rnn"``, ``"lstm"`` or ``"gru"``) and
     implement the target hooks ``_validate_target``, ``_criterion``,
-    ``_validation_split`` and ``_score_outputs``.
+    ``_validation_split`` and ``_score_outputs``, and may override
+    ``_fit_target_statistics`` and ``_encode_target`` (target scaling).
     """
 
     _cell = None
@@ -317,6 +318,14 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         del self._stopping
         return self
 
+    def _fit_target_statistics(self, y):
+        """Learn what :meth:`_encode_target` needs from the training targets
+        ``y`` of a first fit (validation targets left out); nothing here."""
+
+    def _encode_target(self, y):
+        """Validated targets as the network learns them; unchanged here."""
+        return y
+
     def _check_fixed_parameters(self, how):
         """Raise if a parameter that shapes the fitted network or its data
         scaling changed since the network was built: continuing training
@@ -384,6 +393,11 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         if self.early_stopping and not incremental:
             train, valid = self._validation_split(y, seed)
             validation = (X[valid], None if lengths is None else lengths[valid], y[valid])
+        if not warm:
+            self._fit_target_statistics(y[train])
+        y = self._encode_target(y)
+        if validation is not None:
+            validation = (*validation[:2], y[valid])
         X_train, y_train = X[train], y[train]
         lengths_train = None if lengths is None else lengths[train]
 
@@ -500,7 +514,17 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         # epoch, the one it stops at included.
         schedule = []
         if scheduled:
-            schedule = [(SCHEDULE, LRScheduler(policy="CosineAnnealingLR", T_max=self.max_iter, step_every="epoch"))]
+            # Each fit anneals from learning_rate_init over its own max_iter epochs: skorch would
+            # resume a warm fit's schedule from the epochs in the history (last_epoch), and torch
+            # from the learning rate the previous schedule stored (initial_lr).
+            for group in net.optimizer_.param_groups:
+                group.pop("initial_lr", None)
+            schedule = [
+                (
+                    SCHEDULE,
+                    LRScheduler(policy="CosineAnnealingLR", T_max=self.max_iter, step_every="epoch", last_epoch=-1),
+                )
+            ]
         net.callbacks = user_callbacks + schedule + [(STOPPING, stopping)]
         net.initialize_callbacks()
 

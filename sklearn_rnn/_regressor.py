@@ -127,26 +127,34 @@ class _RecurrentRegressor(RegressorMixin, BaseRecurrent):
         if reset:
             self._y_ndim = y.ndim
             self.n_outputs_ = y2d.shape[1]
-            if self.scale_target:
-                with np.errstate(over="ignore", invalid="ignore"):
-                    mean, std = y2d.mean(axis=0), y2d.std(axis=0)
-                if not (np.isfinite(mean).all() and np.isfinite(std).all()):
-                    raise ValueError(
-                        "The mean or standard deviation of y overflows float64: y holds values too large to "
-                        f"standardize (largest magnitude {np.abs(y2d).max():.3g}). Rescale y, for example divide "
-                        "it by a power of ten, and scale the predictions back."
-                    )
-                self.target_mean_ = mean
-                self.target_scale_ = np.where(std <= constant_below(np.abs(y2d).max(axis=0)), 1.0, std)
-            else:
-                self.target_mean_ = np.zeros(self.n_outputs_)
-                self.target_scale_ = np.ones(self.n_outputs_)
         elif y2d.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"y has {y2d.shape[1]} outputs, but {type(self).__name__} was fitted with {self.n_outputs_}."
             )
+        return y2d
+
+    def _fit_target_statistics(self, y):
+        """``target_mean_`` and ``target_scale_`` from the training targets
+        ``y`` (validation targets left out, as for the input statistics)."""
+        if not self.scale_target:
+            self.target_mean_ = np.zeros(self.n_outputs_)
+            self.target_scale_ = np.ones(self.n_outputs_)
+            return
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean, std = y.mean(axis=0), y.std(axis=0)
+        if not (np.isfinite(mean).all() and np.isfinite(std).all()):
+            raise ValueError(
+                "The mean or standard deviation of y overflows float64: y holds values too large to "
+                f"standardize (largest magnitude {np.abs(y).max():.3g}). Rescale y, for example divide "
+                "it by a power of ten, and scale the predictions back."
+            )
+        self.target_mean_ = mean
+        self.target_scale_ = np.where(std <= constant_below(np.abs(y).max(axis=0)), 1.0, std)
+
+    def _encode_target(self, y):
+        """Targets as the network learns them: standardized, float32."""
         with np.errstate(over="ignore"):
-            y_scaled = ((y2d - self.target_mean_) / self.target_scale_).astype(np.float32)
+            y_scaled = ((y - self.target_mean_) / self.target_scale_).astype(np.float32)
         check_float32(y_scaled, "y", scaled=self.scale_target)
         return y_scaled
 

@@ -552,6 +552,18 @@ def test_constant_columns_keep_a_scale_of_one():
     assert model.target_scale_ == [1.0]
 
 
+def test_target_statistics_leave_the_validation_part_out_like_the_input_statistics():
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, 5, 1)
+    y = np.r_[rng.randn(36), 100 + rng.randn(4)]  # a level shift in the last 10%, the validation part
+    model = fast(GRURegressor, max_iter=2, early_stopping=True).fit(X, y)
+    np.testing.assert_allclose(model.net_.module_.input_mean.numpy(), [X[:36].mean()])
+    np.testing.assert_allclose(model.target_mean_, [y[:36].mean()])
+    np.testing.assert_allclose(model.target_scale_, [y[:36].std()])
+    model.set_params(early_stopping=False).fit(X, y)
+    np.testing.assert_allclose(model.target_mean_, [y.mean()])
+
+
 def test_input_statistics_are_exact_in_float64():
     X, y = _offset_task(1e9)
     model = fast(RNNRegressor, max_iter=1).fit(X, y)
@@ -669,6 +681,20 @@ def test_the_cosine_schedule_anneals_over_max_iter_and_decides_the_length():
     np.testing.assert_allclose(rates, expected, rtol=1e-6)
     constant = fast(GRUClassifier, max_iter=6, learning_rate="constant").fit(X, y)
     assert constant.net_.optimizer_.param_groups[0]["lr"] == 0.01
+
+
+def test_each_warm_fit_anneals_again_from_learning_rate_init():
+    X, y = _task(GRUClassifier)
+    model = fast(GRUClassifier, max_iter=5, learning_rate="cosine", warm_start=True, tol=10.0, n_iter_no_change=1)
+    expected = [0.01 * (1 + np.cos(np.pi * t / 5)) / 2 for t in range(5)]
+    for _ in range(2):
+        model.fit(X, y)  # the second fit's rates rose to 10x learning_rate_init, resuming the schedule
+        np.testing.assert_allclose(model.net_.history[-5:, "event_lr"], expected, rtol=1e-6)
+    model.set_params(learning_rate_init=0.003).fit(X, y)
+    np.testing.assert_allclose(model.net_.history[-5:, "event_lr"], np.multiply(expected, 0.3), rtol=1e-6)
+    model.partial_fit(X, y)
+    model.fit(X, y)  # after a partial_fit too
+    np.testing.assert_allclose(model.net_.history[-5:, "event_lr"], np.multiply(expected, 0.3), rtol=1e-6)
 
 
 def test_the_cosine_schedule_still_stops_early_on_validation_data():
