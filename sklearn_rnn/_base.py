@@ -306,7 +306,10 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
             self.__dict__.clear()
             self.__dict__.update(saved)
             raise
-        if self._stopping.patience and not self._stopping.converged and self._stopping.epochs_run == self.max_iter:
+        # under the cosine schedule, the schedule's end is the end of training, no failure to converge
+        scheduled = self.learning_rate == "cosine" and not incremental
+        stopped_short = not self._stopping.converged and self._stopping.epochs_run == self.max_iter
+        if self._stopping.patience and stopped_short and not scheduled:
             warnings.warn(
                 f"{type(self).__name__}: maximum iterations ({self.max_iter}) reached before the "
                 f"{'validation' if self.early_stopping else 'training'} loss stopped improving (the rule: no "

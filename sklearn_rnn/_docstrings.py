@@ -57,10 +57,13 @@ max_iter : int, default={max_iter}
         Learning rate of the Adam optimizer.
 
     alpha : float, default=1e-4
-        Strength of the L2 penalty, as in
-        :class:`~sklearn.neural_network.MLPRegressor`: the loss gains
-        ``alpha / (2 * n_samples) * ||w||^2``, applied as Adam's
-        ``weight_decay = alpha / n_samples`` (``n_samples`` of the first fit).
+        Strength of the L2 penalty: the loss gains
+        ``alpha / (2 * n_samples) * ||w||^2`` over all weights and biases,
+        applied as Adam's ``weight_decay = alpha / n_samples``
+        (``n_samples`` of the first fit). :class:`~sklearn.neural_network.MLPRegressor`
+        divides by the minibatch's size instead and leaves the biases out,
+        so the same ``alpha`` is about ``n_samples / batch_size`` times
+        stronger there.
 
     clip_grad_norm : float or None, default=1.0
         Largest gradient norm allowed in a step; larger gradients are scaled
@@ -71,9 +74,10 @@ max_iter : int, default={max_iter}
         through the last ``truncated_bptt_steps`` steps of each sequence
         only; the steps before them run forward without a computation graph
         and hand their final state on. The memory of the backward pass then
-        grows with this number instead of the sequence length. For
-        unidirectional networks on sequences of one length; None
-        backpropagates through every step.
+        grows with this number instead of the sequence length. Steps are
+        counted after ``downsample`` (pooled steps). For unidirectional
+        networks on sequences of one length; None backpropagates through
+        every step.
 
     scale_inputs : bool, default=True
         Standardize each input feature with its mean and standard deviation

@@ -702,6 +702,10 @@ def test_the_cosine_schedule_still_stops_early_on_validation_data():
     model = fast(GRUClassifier, max_iter=200, early_stopping=True, n_iter_no_change=2, tol=10.0)
     model.set_params(learning_rate="cosine").fit(X, y)
     assert model.n_iter_ == 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # the schedule's end, with validation data too
+        model.set_params(max_iter=4, n_iter_no_change=10).fit(X, y)
+    assert model.n_iter_ == 4
 
 
 @pytest.mark.parametrize(("n_steps", "expected"), [(10, 1), (64, 1), (65, 2), (200, 4)])
