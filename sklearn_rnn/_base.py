@@ -432,6 +432,12 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         stopping = dict(net.callbacks_)[STOPPING]
         stopping.epochs_run = len(stopping.loss_curve)
         self._stopping = stopping
+        # As in MLPRegressor, a warm fit with validation data continues the earlier
+        # validation curves and keeps the best weights seen over all of them.
+        earlier = warm and validation is not None and self.__dict__.get("validation_loss_curve_") is not None
+        if earlier and self.best_loss_ < min(stopping.validation_losses):
+            net.module_.load_state_dict(self.net_.module_.state_dict())
+            net.module_.eval()
         self.net_ = net
         self.device_ = device
         self._remember_statistics()
@@ -441,11 +447,11 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         self.n_iter_ = stopping.epochs_run + (self.n_iter_ if warm else 0)
         self.loss_curve_ = (self.loss_curve_ if warm else []) + stopping.loss_curve
         if validation is not None:
-            self.validation_loss_curve_ = stopping.validation_losses
-            self.validation_scores_ = stopping.validation_scores
-            best = int(np.argmin(stopping.validation_losses))
-            self.best_validation_score_ = stopping.validation_scores[best]
-            self.best_loss_ = float(stopping.validation_losses[best])
+            self.validation_loss_curve_ = (self.validation_loss_curve_ if earlier else []) + stopping.validation_losses
+            self.validation_scores_ = (self.validation_scores_ if earlier else []) + stopping.validation_scores
+            best = int(np.argmin(self.validation_loss_curve_))
+            self.best_validation_score_ = self.validation_scores_[best]
+            self.best_loss_ = float(self.validation_loss_curve_[best])
         else:
             self.validation_loss_curve_ = None
             self.validation_scores_ = None

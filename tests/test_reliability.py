@@ -683,6 +683,23 @@ def test_the_cosine_schedule_anneals_over_max_iter_and_decides_the_length():
     assert constant.net_.optimizer_.param_groups[0]["lr"] == 0.01
 
 
+def test_warm_fits_with_validation_data_continue_the_curves_and_keep_the_best_model():
+    # as MLPRegressor: one validation curve over the warm fits, and the best weights seen in any of them
+    rng = np.random.RandomState(0)
+    X = rng.randn(60, 5, 2)
+    y = X[:, -1, 0]
+    model = fast(GRURegressor, max_iter=30, learning_rate_init=0.02, early_stopping=True, warm_start=True)
+    model.set_params(random_state=0).fit(X, y)
+    first = (model.best_loss_, model.predict(X), model.n_iter_)
+    model.set_params(learning_rate_init=0.5, max_iter=3).fit(X, y)  # a fit that only makes things worse
+    assert len(model.validation_loss_curve_) == len(model.validation_scores_) == len(model.loss_curve_)
+    assert model.n_iter_ == len(model.loss_curve_) == first[2] + 3
+    assert model.best_loss_ == first[0] == min(model.validation_loss_curve_)
+    np.testing.assert_array_equal(model.predict(X), first[1])
+    model.set_params(learning_rate_init=0.001, max_iter=3).fit(X, y)  # a gentle one may improve it
+    assert model.best_loss_ == min(model.validation_loss_curve_) <= first[0]
+
+
 def test_each_warm_fit_anneals_again_from_learning_rate_init():
     X, y = _task(GRUClassifier)
     model = fast(GRUClassifier, max_iter=5, learning_rate="cosine", warm_start=True, tol=10.0, n_iter_no_change=1)
