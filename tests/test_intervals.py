@@ -245,6 +245,40 @@ def test_bad_quantiles_are_a_clear_error(fitted, quantiles, message):
         fitted.predict_quantiles(quantiles=quantiles)
 
 
+@pytest.mark.parametrize("quantiles", [None, object()])
+def test_quantiles_that_are_not_levels_are_a_clear_error(fitted, quantiles):
+    with pytest.raises(
+        ValueError, match=f"quantiles must be a number in \\(0, 1\\); got .* of type {type(quantiles).__name__}"
+    ):
+        fitted.predict_quantiles(quantiles=quantiles)
+
+
+def test_a_0d_array_is_one_level_like_a_number(fitted):
+    # as for numpy, a 0-d array is a scalar: no coverage column level
+    np.testing.assert_array_equal(
+        fitted.predict_interval(coverage=np.array(0.9)).to_numpy(), fitted.predict_interval(coverage=0.9).to_numpy()
+    )
+    assert list(fitted.predict_interval(coverage=np.array(0.9)).columns) == ["lower", "upper"]
+    assert list(fitted.predict_quantiles(quantiles=np.array(0.9)).columns) == [0.9]
+    with pytest.raises(ValueError, match="coverage must be in"):
+        fitted.predict_interval(coverage=np.array(1.5))
+    with pytest.raises(ValueError, match="non-empty list"):
+        fitted.predict_interval(coverage=np.array([[0.8, 0.9]]))
+
+
+def test_float32_levels_are_labelled_by_their_shortest_decimal(fitted):
+    assert list(fitted.predict_quantiles(quantiles=np.float32(0.3)).columns) == [0.3]
+    assert list(fitted.predict_quantiles(quantiles=np.array([0.1, 0.3], dtype=np.float32)).columns) == [0.1, 0.3]
+    interval = fitted.predict_interval(coverage=[np.float32(0.8), np.float16(0.9)])
+    assert list(interval.columns) == [(0.8, "lower"), (0.8, "upper"), (0.9, "lower"), (0.9, "upper")]
+    np.testing.assert_array_equal(interval[0.8].to_numpy(), fitted.predict_interval(coverage=0.8).to_numpy())
+    # the same level in two precisions is repeated
+    with pytest.raises(ValueError, match=r"repeated levels: \[0\.8, 0\.8\]"):
+        fitted.predict_interval(coverage=[0.8, np.float32(0.8)])
+    with pytest.raises(ValueError, match=r"repeated levels: \[0\.3, 0\.3\]"):
+        fitted.predict_quantiles(quantiles=[np.float32(0.3), 0.3])
+
+
 def test_unfitted_forecaster_raises_not_fitted():
     for method in ("predict_interval", "predict_quantiles"):
         with pytest.raises(NotFittedError):
