@@ -70,6 +70,7 @@ historical-forecast errors per step (symmetric by default), sktime's
 
 import math
 import warnings
+from collections.abc import Iterable
 from numbers import Real
 
 import numpy as np
@@ -217,13 +218,49 @@ def _check_level(name, level, hint):
         raise ValueError(f"{name} must be in (0, 1); got {level!r}. {hint}")
 
 
-def _listed(levels):
-    """Levels as plain floats, for messages."""
-    return [float(level) for level in levels]
+def _as_float(level):
+    """A checked level as a Python float, a float32 or float16 level by its shortest decimal.
+
+    ``float(np.float32(0.3))`` is 0.30000001192092896: the float32 nearest
+    0.3 read exactly. The shortest decimal that reads back as the same
+    float32 (``"0.3"``, as numpy prints it) is the level the user meant, so
+    ``np.float32(0.3)`` labels its column 0.3, gives the bounds of 0.3 and
+    repeats a level 0.3 given as a Python float.
+    """
+    if isinstance(level, np.floating) and np.finfo(level.dtype).bits < 64:
+        return float(np.format_float_scientific(level, unique=True))
+    return float(level)
+
+
+def _levels(name, value, hint):
+    """The level(s) in ``value`` as Python floats, and whether a sequence was given.
+
+    A number, or a 0-d array as numpy treats it, is one level; anything
+    else must be a flat, non-empty sequence of levels.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]  # the array's scalar, in its own dtype
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        # one level; None or another object is reported as not a number
+        _check_level(name, value, hint)
+        return [_as_float(value)], False
+    if isinstance(value, np.ndarray) and value.ndim != 1:
+        raise ValueError(f"{name} must be a number in (0, 1) or a non-empty list of them; got {value!r}.")
+    levels = list(value)
+    if not levels:
+        raise ValueError(f"{name} must be a number in (0, 1) or a non-empty list of them; got {value!r}.")
+    for level in levels:
+        _check_level(name, level, hint)
+    return [_as_float(level) for level in levels], True
 
 
 def check_coverage(coverage):
     """The coverage level(s) as an array, and whether several were asked for (a sequence).
+
+    A number or a 0-d array is one level (no ``coverage`` column level); a
+    sequence, even of one, is several. float32 and float16 levels become
+    the float of their shortest decimal (see :func:`_as_float`) before the
+    check for repeats.
 
     Raises
     ------
@@ -231,22 +268,18 @@ def check_coverage(coverage):
         For a level that is not a number in (0, 1), none, or a repeated level.
     """
     hint = "The coverage is the share of future values inside the interval, e.g. 0.9."
-    if isinstance(coverage, (str, bytes)):
-        _check_level("coverage", coverage, hint)
-    several = not isinstance(coverage, Real)
-    levels = np.atleast_1d(np.asarray(coverage if several else [coverage], dtype=object))
-    if levels.ndim != 1 or not len(levels):
-        raise ValueError(f"coverage must be a number in (0, 1) or a non-empty list of them; got {coverage!r}.")
-    for level in levels:
-        _check_level("coverage", level, hint)
-    levels = levels.astype(np.float64)
-    if len(np.unique(levels)) != len(levels):
-        raise ValueError(f"coverage has repeated levels: {_listed(levels)}; give each level once.")
-    return levels, several
+    levels, several = _levels("coverage", coverage, hint)
+    if len(set(levels)) != len(levels):
+        raise ValueError(f"coverage has repeated levels: {levels}; give each level once.")
+    return np.array(levels), several
 
 
 def check_quantiles(quantiles):
     """The quantile levels as an array: in (0, 1), strictly increasing.
+
+    A number or a 0-d array is one level; float32 and float16 levels become
+    the float of their shortest decimal (see :func:`_as_float`) before the
+    checks of order and repeats.
 
     Raises
     ------
@@ -255,20 +288,13 @@ def check_quantiles(quantiles):
         or repeated.
     """
     hint = "Quantile levels look like (0.05, 0.5, 0.95)."
-    if isinstance(quantiles, (str, bytes)):
-        _check_level("quantiles", quantiles, hint)
-    levels = np.asarray([quantiles] if isinstance(quantiles, Real) else list(quantiles), dtype=object)
-    if levels.ndim != 1 or not len(levels):
-        raise ValueError(f"quantiles must be a non-empty list of levels in (0, 1); got {quantiles!r}.")
-    for level in levels:
-        _check_level("quantiles", level, hint)
-    levels = levels.astype(np.float64)
+    levels, _ = _levels("quantiles", quantiles, hint)
     steps = np.diff(levels)
     if (steps == 0).any():
-        raise ValueError(f"quantiles has repeated levels: {_listed(levels)}; give each level once.")
+        raise ValueError(f"quantiles has repeated levels: {levels}; give each level once.")
     if (steps < 0).any():
-        raise ValueError(f"quantiles must be sorted in increasing order; got {_listed(levels)}. Sort them first.")
-    return levels
+        raise ValueError(f"quantiles must be sorted in increasing order; got {levels}. Sort them first.")
+    return np.array(levels)
 
 
 def quantile_offsets(residuals, levels):

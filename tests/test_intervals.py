@@ -245,6 +245,40 @@ def test_bad_quantiles_are_a_clear_error(fitted, quantiles, message):
         fitted.predict_quantiles(quantiles=quantiles)
 
 
+@pytest.mark.parametrize("quantiles", [None, object()])
+def test_quantiles_that_are_not_levels_are_a_clear_error(fitted, quantiles):
+    with pytest.raises(
+        ValueError, match=f"quantiles must be a number in \\(0, 1\\); got .* of type {type(quantiles).__name__}"
+    ):
+        fitted.predict_quantiles(quantiles=quantiles)
+
+
+def test_a_0d_array_is_one_level_like_a_number(fitted):
+    # as for numpy, a 0-d array is a scalar: no coverage column level
+    np.testing.assert_array_equal(
+        fitted.predict_interval(coverage=np.array(0.9)).to_numpy(), fitted.predict_interval(coverage=0.9).to_numpy()
+    )
+    assert list(fitted.predict_interval(coverage=np.array(0.9)).columns) == ["lower", "upper"]
+    assert list(fitted.predict_quantiles(quantiles=np.array(0.9)).columns) == [0.9]
+    with pytest.raises(ValueError, match="coverage must be in"):
+        fitted.predict_interval(coverage=np.array(1.5))
+    with pytest.raises(ValueError, match="non-empty list"):
+        fitted.predict_interval(coverage=np.array([[0.8, 0.9]]))
+
+
+def test_float32_levels_are_labelled_by_their_shortest_decimal(fitted):
+    assert list(fitted.predict_quantiles(quantiles=np.float32(0.3)).columns) == [0.3]
+    assert list(fitted.predict_quantiles(quantiles=np.array([0.1, 0.3], dtype=np.float32)).columns) == [0.1, 0.3]
+    interval = fitted.predict_interval(coverage=[np.float32(0.8), np.float16(0.9)])
+    assert list(interval.columns) == [(0.8, "lower"), (0.8, "upper"), (0.9, "lower"), (0.9, "upper")]
+    np.testing.assert_array_equal(interval[0.8].to_numpy(), fitted.predict_interval(coverage=0.8).to_numpy())
+    # the same level in two precisions is repeated
+    with pytest.raises(ValueError, match=r"repeated levels: \[0\.8, 0\.8\]"):
+        fitted.predict_interval(coverage=[0.8, np.float32(0.8)])
+    with pytest.raises(ValueError, match=r"repeated levels: \[0\.3, 0\.3\]"):
+        fitted.predict_quantiles(quantiles=[np.float32(0.3), 0.3])
+
+
 def test_unfitted_forecaster_raises_not_fitted():
     for method in ("predict_interval", "predict_quantiles"):
         with pytest.raises(NotFittedError):
@@ -286,5 +320,92 @@ def test_plot_forecast_draws_history_forecast_and_bands(fitted):
     plt.close("all")
     with pytest.raises(ValueError, match="one series"):
         plot_forecast(panel_of({"a": history, "b": history}), fitted.predict())
-    with pytest.raises(TypeError, match="interval must be the DataFrame"):
+    with pytest.raises(ValueError, match=r"shape \(4, 2\)"):
         plot_forecast(history, fitted.predict(), interval.to_numpy())
+    with pytest.raises(TypeError, match="interval must be a DataFrame or an array"):
+        plot_forecast(history, fitted.predict(), {"lower": 1})
+
+
+@pytest.fixture
+def pyplot():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    yield plt
+    plt.close("all")
+
+
+def legend_of(ax):
+    return [text.get_text() for text in ax.get_legend().get_texts()]
+
+
+def band_x(ax, i):
+    """The x range of the i-th band (matplotlib dates as days since 1970)."""
+    x = ax.collections[i].get_paths()[0].vertices[:, 0]
+    return x.min(), x.max()
+
+
+def test_plot_forecast_of_one_target_given_as_a_list(pyplot):
+    y = noisy_season(n=120)
+    data = pd.DataFrame({"sales": y, "other": 3 * noisy_season(n=120, seed=1) + 100})
+    one = Forecaster(Ridge(), window_size=12, horizon=4, target=["sales"]).fit(data)
+    ax = plot_forecast(data["sales"][-24:], one.predict(), one.predict_interval())
+    assert len(ax.collections) == 1 and legend_of(ax) == ["history", "interval", "forecast"]
+    ax = plot_forecast(data["sales"][-24:], one.predict(), one.predict_interval(coverage=[0.8, 0.9]))
+    assert legend_of(ax) == ["history", "90% interval", "80% interval", "forecast"]
+    both = Forecaster(Ridge(), window_size=12, horizon=4).fit(data)
+    for coverage in (0.9, [0.8, 0.9]):
+        with pytest.raises(ValueError, match="select one target first"):
+            plot_forecast(data["sales"], both.predict()["sales"], both.predict_interval(coverage=coverage))
+    # once selected, a target is plotted
+    ax = plot_forecast(data["sales"], both.predict()["sales"], both.predict_interval(coverage=[0.8, 0.9])["sales"])
+    assert len(ax.collections) == 2
+
+
+def test_plot_forecast_of_arrays_draws_the_forecast_after_the_history(pyplot):
+    y = noisy_season(n=120).to_numpy()
+    forecaster = Forecaster(Ridge(), window_size=12, horizon=4).fit(y)
+    ax = plot_forecast(y[-24:], forecaster.predict(), forecaster.predict_interval())
+    history, forecast = ax.lines
+    np.testing.assert_array_equal(history.get_xdata(), np.arange(24))
+    np.testing.assert_array_equal(forecast.get_xdata(), np.arange(24, 28))
+    np.testing.assert_array_equal(forecast.get_ydata(), forecaster.predict())
+    assert band_x(ax, 0) == (24, 27)
+    with pytest.raises(ValueError, match=r"shape \(4, 2\).*got \(4, 4\)"):
+        plot_forecast(y[-24:], forecaster.predict(), forecaster.predict_interval(coverage=[0.8, 0.9]))
+    with pytest.raises(ValueError, match="both arrays or both pandas"):
+        plot_forecast(noisy_season(n=120), forecaster.predict())
+    with pytest.raises(ValueError, match="forecast has 2 columns"):
+        plot_forecast(y, np.column_stack([forecaster.predict()] * 2))
+
+
+def test_plot_forecast_without_history(fitted, pyplot):
+    ax = plot_forecast(None, fitted.predict(), fitted.predict_interval())
+    assert len(ax.lines) == 1 and legend_of(ax) == ["interval", "forecast"]
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), fitted.predict())
+    with pytest.raises(ValueError, match="forecast is required"):
+        plot_forecast(noisy_season(), None)
+
+
+def test_plot_forecast_warns_of_infinite_bounds_and_leaves_them_out(fitted, pyplot):
+    interval = fitted.predict_interval(coverage=[0.5, 0.8, 0.99])
+    interval[(0.99, "lower")], interval[(0.99, "upper")] = -np.inf, np.inf  # too few errors for 0.99
+    interval.loc[interval.index[0], (0.8, "upper")] = np.inf  # and for the first step of 0.8
+    with pytest.warns(UserWarning, match="infinite bounds") as record:
+        ax = plot_forecast(noisy_season()[-24:], fitted.predict(), interval)
+    messages = [str(w.message) for w in record]
+    assert any("99% interval has infinite bounds at all 4 steps" in m for m in messages)
+    assert any("80% interval has infinite bounds at 1 of 4 steps" in m for m in messages)
+    assert legend_of(ax) == ["history", "80% interval", "50% interval", "forecast"]
+    assert len(ax.collections) == 2
+    # the 80% band is drawn over the steps whose bounds are finite only
+    start, stop = band_x(ax, 0)
+    days = mdates_of(interval.index)
+    assert start == days[1] and stop == days[-1]
+
+
+def mdates_of(index):
+    import matplotlib.dates as mdates
+
+    return mdates.date2num(index)
