@@ -244,7 +244,8 @@ def _levels(name, value, hint):
         # one level; None or another object is reported as not a number
         _check_level(name, value, hint)
         return [_as_float(value)], False
-    if isinstance(value, np.ndarray) and value.ndim != 1:
+    if (isinstance(value, np.ndarray) and value.ndim != 1) or isinstance(value, (set, frozenset, dict)):
+        # a set or a dict has no order for the levels' columns
         raise ValueError(f"{name} must be a number in (0, 1) or a non-empty list of them; got {value!r}.")
     levels = list(value)
     if not levels:

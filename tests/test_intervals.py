@@ -216,6 +216,8 @@ def test_bounds_are_symmetric_around_the_forecast_even_with_biased_errors():
         ([0.8, 0.8], r"repeated levels: \[0\.8, 0\.8\]"),
         (True, "got True of type bool"),
         (None, "got None of type NoneType"),
+        ({0.8, 0.9}, "non-empty list of them; got {"),  # a set has no order for the columns
+        ({0.9: "x"}, "non-empty list of them; got {"),
     ],
 )
 def test_bad_coverage_is_a_clear_error(fitted, coverage, message):
