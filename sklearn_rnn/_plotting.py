@@ -219,7 +219,7 @@ def plot_forecast(history, forecast, interval=None, ax=None):
     if history is not None:
         ax.plot(_x(history.index), history.to_numpy(), color="black", lw=1.2, label="history")
     for i, (coverage, lower, upper) in enumerate(bands):
-        label = "interval" if coverage is None else f"{coverage:.0%} interval"
+        label = "interval" if coverage is None else f"{100 * coverage:g}% interval"  # 97.5%, not 98%
         x = _x(lower.index)
         lower, upper = lower.to_numpy(dtype=np.float64), upper.to_numpy(dtype=np.float64)
         finite = np.isfinite(lower) & np.isfinite(upper)

@@ -356,6 +356,8 @@ def test_plot_forecast_of_one_target_given_as_a_list(pyplot):
     assert len(ax.collections) == 1 and legend_of(ax) == ["history", "interval", "forecast"]
     ax = plot_forecast(data["sales"][-24:], one.predict(), one.predict_interval(coverage=[0.8, 0.9]))
     assert legend_of(ax) == ["history", "90% interval", "80% interval", "forecast"]
+    ax = plot_forecast(data["sales"][-24:], one.predict(), one.predict_interval(coverage=[0.95, 0.975]))
+    assert legend_of(ax) == ["history", "97.5% interval", "95% interval", "forecast"]  # not "98%"
     both = Forecaster(Ridge(), window_size=12, horizon=4).fit(data)
     for coverage in (0.9, [0.8, 0.9]):
         with pytest.raises(ValueError, match="select one target first"):
