@@ -148,6 +148,14 @@ class TimeIndex:
         ordinals, on = self.ordinals(labels)
         return bool(on.all()) and bool(np.all(np.diff(ordinals) == 1))
 
+    def conversion(self):
+        """An expression, of ``{labels}``, that turns text labels into labels of this kind."""
+        if self.kind == "datetime":
+            return "pd.to_datetime({labels})"
+        if self.kind == "period":
+            return f"pd.PeriodIndex({{labels}}, freq={self.freqstr!r})"
+        return "{labels}.astype('int64')"
+
     def like(self, name):
         """This spacing for labels named ``name`` (data given after fit)."""
         return TimeIndex(self.kind, self.freq, self.step, name, self.tz)
@@ -172,13 +180,9 @@ class TimeIndex:
         else:
             change, words = f"tz_convert({_zone(self.tz)!r})", f"dates in time zone {_zone(self.tz)!r}"
         found = "tz-naive dates" if labels.tz is None else f"dates in time zone {_zone(labels.tz)!r}"
-        if level is None:
-            fix = f"`{var}.index = {var}.index.{change}`"
-        else:
-            fix = f"`{var}.index = {var}.index.set_levels({var}.index.levels[{level}].{change}, level={level})`"
         raise ValueError(
             f"The time labels of {what} are {found}, but the forecaster was fitted on {words}. Convert them "
-            f"first: {fix}."
+            f"first: {_relabel(var, '{labels}.' + change, level)}."
         )
 
     def check_labels(self, labels, what, code=None, level=None):
@@ -192,15 +196,7 @@ class TimeIndex:
         kind = _kind_of(labels)
         if kind != self.kind or (kind == "period" and labels.freq != self.freq):
             found = _article(f"{type(labels).__name__} of dtype {labels.dtype}")
-            convert = ""
-            if self.kind == "datetime" and kind is None:
-                target = f"{var}.index" if level is None else f"{var}.index.levels[{level}]"
-                convert = (
-                    f" If the labels are dates, convert them: `{var}.index = pd.to_datetime({var}.index)`."
-                    if level is None
-                    else f" If the labels are dates, convert them: `{var}.index = {var}.index.set_levels("
-                    f"pd.to_datetime({target}), level={level})`."
-                )
+            convert = "" if kind is not None else f" Convert the labels: {_relabel(var, self.conversion(), level)}."
             raise ValueError(
                 f"The time labels of {what} are {found}, but the forecaster was fitted on data with "
                 f"{_article(self.describe())}; give the periods as forecaster.future_index() labels them.{convert}"
@@ -310,18 +306,22 @@ def _kind_of(index):
     return None
 
 
+def _relabel(var, expression, level=None):
+    """Pasteable code that replaces the time labels of ``var`` (its index, or
+    level ``level`` of its MultiIndex) by ``expression`` of them (``{labels}``)."""
+    if level is None:
+        return f"`{var}.index = {expression.format(labels=f'{var}.index')}`"
+    labels = f"{var}.index.levels[{level}]"
+    return f"`{var}.index = {var}.index.set_levels({expression.format(labels=labels)}, level={level})`"
+
+
 def _convert_message(index, what, var, expected):
     """Why labels that are not dates, periods or integers cannot follow a fit
     on ``expected``, with the one conversion that gives its kind."""
-    if expected.kind == "datetime":
-        fix = f"`{var}.index = pd.to_datetime({var}.index)`"
-    elif expected.kind == "period":
-        fix = f"`{var}.index = pd.PeriodIndex({var}.index, freq={expected.freqstr!r})`"
-    else:
-        fix = f"`{var}.index = {var}.index.astype('int64')`"
     return (
         f"The index of {what} is {_article(f'{type(index).__name__} of dtype {index.dtype}')}, but the forecaster "
-        f"was fitted on data with {_article(expected.describe())}. Convert the labels: {fix}."
+        f"was fitted on data with {_article(expected.describe())}. Convert the labels: "
+        f"{_relabel(var, expected.conversion())}."
     )
 
 
