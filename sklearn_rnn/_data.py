@@ -188,17 +188,15 @@ def iter_batches(X, lengths, batch_size):
         yield positions, X[positions, : int(batch_lengths.max())], batch_lengths
 
 
-def _input_batch(X, statistics, device):
+def _input_batch(X, mean, scale, device):
     """One prediction batch as a float32 tensor on ``device``, standardized
-    (in float64, as :func:`standardize`) when ``statistics`` holds the mean
-    and scale as arrays and as tensors."""
-    if statistics is None:
+    (in float64, as :func:`standardize`) unless ``mean`` is None."""
+    if mean is None:
         return to_tensor(standardize(X) if X.dtype != np.float32 else X, device)
-    mean, scale, mean_t, scale_t = statistics
     # torch.from_numpy refuses negative strides (a reversed view such as X[::-1])
     if X.size >= _TORCH_STANDARDIZE_VALUES and X.flags.writeable and X.dtype.isnative and min(X.strides) >= 0:
         # the same IEEE float64 subtraction and division, so the same values
-        return torch.sub(torch.from_numpy(X), mean_t).div_(scale_t).float().to(device)
+        return torch.sub(torch.from_numpy(X), torch.from_numpy(mean)).div_(torch.from_numpy(scale)).float().to(device)
     return to_tensor(standardize(X, mean, scale), device)
 
 
@@ -225,12 +223,11 @@ def predict_in_batches(module, X, lengths, device, batch_size, *, mean=None, sca
     out = None
     try:
         with torch.inference_mode():
-            statistics = None if mean is None else (mean, scale, torch.from_numpy(mean), torch.from_numpy(scale))
             if lengths is None and len(X) <= batch_size:  # one batch: no batching machinery
-                return module(_input_batch(X, statistics, device), None)
+                return module(_input_batch(X, mean, scale, device), None)
             for positions, X_batch, batch_lengths in iter_batches(X, lengths, batch_size):
                 lengths_t = None if batch_lengths is None else torch.from_numpy(batch_lengths)
-                batch_out = module(_input_batch(X_batch, statistics, device), lengths_t)
+                batch_out = module(_input_batch(X_batch, mean, scale, device), lengths_t)
                 if out is None:
                     out = batch_out.new_empty((len(X), *batch_out.shape[1:]))
                 if isinstance(positions, slice):

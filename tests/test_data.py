@@ -56,9 +56,8 @@ def test_prediction_batches_standardize_exactly_as_training_does(dtype, writeabl
     X.flags.writeable = writeable
     mean = X.reshape(-1, 2).mean(axis=0, dtype=np.float64)
     scale = X.reshape(-1, 2).std(axis=0, dtype=np.float64)
-    statistics = (mean, scale, torch.from_numpy(mean), torch.from_numpy(scale))
     for batch in (X, X[:1], X[:, :2]):
-        out = _input_batch(batch, statistics, "cpu")
+        out = _input_batch(batch, mean, scale, "cpu")
         assert out.dtype == torch.float32
         np.testing.assert_array_equal(out.numpy(), standardize(batch, mean, scale))
 
@@ -70,6 +69,5 @@ def test_prediction_batches_accept_any_strided_view(view):
     rng = np.random.RandomState(0)
     batch = view(rng.randn(_TORCH_STANDARDIZE_VALUES // 3 + 1, 3, 2))  # even X[::2] on the torch path
     mean, scale = np.array([0.5, -1.0]), np.array([2.0, 0.5])
-    statistics = (mean, scale, torch.from_numpy(mean), torch.from_numpy(scale))
-    out = _input_batch(batch, statistics, "cpu")
+    out = _input_batch(batch, mean, scale, "cpu")
     np.testing.assert_array_equal(out.numpy(), standardize(batch.copy(), mean, scale))
