@@ -134,8 +134,8 @@ class _RecurrentRegressor(RegressorMixin, BaseRecurrent):
         return y2d
 
     def _fit_target_statistics(self, y):
-        """``target_mean_`` and ``target_scale_`` from the training targets
-        ``y`` (validation targets left out, as for the input statistics)."""
+        """``target_mean_`` and ``target_scale_`` from the targets ``y`` given
+        to fit (the validation part included, as for the input statistics)."""
         if not self.scale_target:
             self.target_mean_ = np.zeros(self.n_outputs_)
             self.target_scale_ = np.ones(self.n_outputs_)
