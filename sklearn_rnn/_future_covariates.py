@@ -168,33 +168,9 @@ class FutureCovariates:
                 context
                 or f"This forecaster has future_covariates={list(names)}: pass their values for the periods to "
                 f"forecast as {what}, a DataFrame indexed like forecaster.future_index() (the periods "
-                f"{list(expected[:3])}{' ...' if len(expected) > 3 else ''})."
+                f"{_preview(expected)})."
             )
-        if isinstance(future, pd.Series):
-            future = future.to_frame()
-        if not isinstance(future, pd.DataFrame):
-            raise ValueError(
-                f"{what} must be a DataFrame with the columns {list(names)}, indexed by the periods to forecast; "
-                f"got {type(future).__name__}."
-            )
-        missing = [c for c in names if c not in future.columns]
-        if missing:
-            raise ValueError(f"{what} lacks the future covariate column(s) {missing}; it has {list(future.columns)}.")
-        if isinstance(future.index, pd.MultiIndex) != (keys is not None):
-            kind = "a panel indexed by (series, time)" if keys is not None else "indexed by time"
-            raise ValueError(f"{what} must be {kind}, like the data seen in fit.")
-        if len(future) == 0:
-            raise ValueError(
-                f"{what} is empty: it needs the future covariates {list(names)} for the periods "
-                f"{list(expected[:3])}{' ...' if len(expected) > 3 else ''}."
-            )
-        if keys is None:
-            self.time.check_labels(future.index, what)
-        else:
-            check_level_order(future.index, what)
-            self.time.check_labels(future.index.get_level_values(1), what, level=1)
-        if not future.index.is_unique:
-            raise ValueError(f"The index of {what} has duplicated labels; give one row per period (and series).")
+        future = self._check_frame(future, expected, keys, what)
         rows = future.index.get_indexer(expected)
         if (rows < 0).any():
             raise ValueError(_gap_message(future, expected, rows, keys, what))
@@ -215,6 +191,37 @@ class FutureCovariates:
             )
         block.reshape(-1, n_future)[wanted] = taken
         return block
+
+    def _check_frame(self, future, expected, keys, what):
+        """``future`` as a DataFrame with the future covariate columns, its index
+        of the kind seen in fit (a panel's with its levels in order), non-empty
+        and without duplicates; raise naming the first problem found."""
+        names = self.names
+        if isinstance(future, pd.Series):
+            future = future.to_frame()
+        if not isinstance(future, pd.DataFrame):
+            raise ValueError(
+                f"{what} must be a DataFrame with the columns {list(names)}, indexed by the periods to forecast; "
+                f"got {type(future).__name__}."
+            )
+        missing = [c for c in names if c not in future.columns]
+        if missing:
+            raise ValueError(f"{what} lacks the future covariate column(s) {missing}; it has {list(future.columns)}.")
+        if isinstance(future.index, pd.MultiIndex) != (keys is not None):
+            kind = "a panel indexed by (series, time)" if keys is not None else "indexed by time"
+            raise ValueError(f"{what} must be {kind}, like the data seen in fit.")
+        if len(future) == 0:
+            raise ValueError(
+                f"{what} is empty: it needs the future covariates {list(names)} for the periods {_preview(expected)}."
+            )
+        if keys is None:
+            self.time.check_labels(future.index, what)
+        else:
+            check_level_order(future.index, what)
+            self.time.check_labels(future.index.get_level_values(1), what, level=1)
+        if not future.index.is_unique:
+            raise ValueError(f"The index of {what} has duplicated labels; give one row per period (and series).")
+        return future
 
     def append(self, windows, block):
         """The rows to forecast from, followed by the future covariates' rows.
@@ -242,6 +249,11 @@ class FutureCovariates:
             values[:, keep:, self.positions] = block
         ends = np.arange(n) * (keep + extra) + keep - 1
         return values.reshape(-1, n_columns), ends
+
+
+def _preview(labels):
+    """The first labels of ``labels``, for messages."""
+    return f"{list(labels[:3])}{' ...' if len(labels) > 3 else ''}"
 
 
 def _numeric(column):
