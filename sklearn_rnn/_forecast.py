@@ -634,6 +634,19 @@ class Forecaster(BaseEstimator):
 
     # -- fit -------------------------------------------------------------------------
 
+    def _covariate_statistics(self, panel):
+        """Mean and standard deviation of every column over all rows of all
+        series, ``(n_columns,)`` each (0 and 1 for the targets and for
+        constant covariates)."""
+        covariates = self._past_positions + self._future_positions
+        mean, scale = np.zeros(panel.values.shape[1]), np.ones(panel.values.shape[1])
+        if covariates:
+            values = panel.values[:, covariates]
+            std = values.std(axis=0)
+            mean[covariates] = values.mean(axis=0)
+            scale[covariates] = np.where(std > constant_below(np.abs(values).max(axis=0)), std, 1.0)
+        return mean, scale
+
     def _seasonal_period(self, panel):
         """The season length and the sentence that says why it was chosen."""
         t = self._target_positions
@@ -732,14 +745,7 @@ class Forecaster(BaseEstimator):
         panel = self._too_short(panel, first_end + 1 + self.horizon, "data", first_end)
 
         self._scale, self._level, self._flat = self._statistics(panel)
-        covariates = self._past_positions + self._future_positions
-        self._covariate_mean = np.zeros(panel.values.shape[1])
-        self._covariate_scale = np.ones(panel.values.shape[1])
-        if covariates:
-            self._covariate_mean[covariates] = panel.values[:, covariates].mean(axis=0)
-            std = panel.values[:, covariates].std(axis=0)
-            magnitude = np.abs(panel.values[:, covariates]).max(axis=0)
-            self._covariate_scale[covariates] = np.where(std > constant_below(magnitude), std, 1.0)
+        self._covariate_mean, self._covariate_scale = self._covariate_statistics(panel)
 
         # the windows of every series, in time order of their last rows, so
         # that early stopping validates on the most recent ones
