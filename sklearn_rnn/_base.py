@@ -429,13 +429,17 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
             )
             net.partial_fit(dataset, None, epochs=1 if incremental else self.max_iter)
         net.set_params(train_split=None)  # keep no validation data in the fitted model
+        self._record_training(net, device, warm=warm, validated=validation is not None)
 
+    def _record_training(self, net, device, *, warm, validated):
+        """Keep the trained ``net`` and set the fitted attributes from its
+        stopping callback; a warm fit continues the curves of the earlier ones."""
         stopping = dict(net.callbacks_)[STOPPING]
         stopping.epochs_run = len(stopping.loss_curve)
         self._stopping = stopping
         # As in MLPRegressor, a warm fit with validation data continues the earlier
         # validation curves and keeps the best weights seen over all of them.
-        earlier = warm and validation is not None and self.__dict__.get("validation_loss_curve_") is not None
+        earlier = warm and validated and self.__dict__.get("validation_loss_curve_") is not None
         if earlier and self.best_loss_ < min(stopping.validation_losses):
             net.module_.load_state_dict(self.net_.module_.state_dict())
             net.module_.eval()
@@ -447,7 +451,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         self._built_with["random_state"] = self.random_state
         self.n_iter_ = stopping.epochs_run + (self.n_iter_ if warm else 0)
         self.loss_curve_ = (self.loss_curve_ if warm else []) + stopping.loss_curve
-        if validation is not None:
+        if validated:
             self.validation_loss_curve_ = (self.validation_loss_curve_ if earlier else []) + stopping.validation_losses
             self.validation_scores_ = (self.validation_scores_ if earlier else []) + stopping.validation_scores
             best = int(np.argmin(self.validation_loss_curve_))
