@@ -1,4 +1,4 @@
-"""GRU and Elman RNN layers with a hand-written backward pass, fast on the CPU.
+"""GRU and Elman RNN layers with a hand-written backward pass, fast on the CPU; a lean LSTM call.
 
 On the CPU, PyTorch runs :class:`torch.nn.LSTM` through one fused oneDNN
 primitive, but :class:`torch.nn.GRU` steps through the sequence with about a
@@ -25,6 +25,9 @@ sequences still running, so that padded steps cost nothing and hold zeros.
 Off the CPU the layers run torch's own kernels (cuDNN on CUDA) through a
 packed sequence, with the same interface.
 
+:class:`LSTMLayers` is ``torch.nn.LSTM`` itself (the fused primitive is
+already fast), called without its per-call Python checks.
+
 Measured with ``benchmarks/cell_speed.py`` (one thread, 20,000 sequences of
 24 steps, batch 64, Adam): a training epoch of :class:`GRULayers` costs about
 1.1 to 1.3 times an LSTM epoch at hidden size 32 and about 1.0 at 128
@@ -33,11 +36,11 @@ Measured with ``benchmarks/cell_speed.py`` (one thread, 20,000 sequences of
 """
 
 import torch
-from torch import nn
+from torch import _VF, nn
 from torch.nn import functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-__all__ = ["GRULayers", "RNNLayers"]
+__all__ = ["GRULayers", "LSTMLayers", "RNNLayers"]
 
 # Inference buffers hold about this many values (a few steps' gates), so that
 # they stay in the cache.
@@ -54,6 +57,24 @@ _INFERENCE_CHUNK_ELEMENTS = 1 << 17
 # outside it: views and in-place operations skip autograd's bookkeeping
 # (about 10% of a step), and every tensor that leaves a function is a normal
 # tensor.
+
+
+def current_flat_weights(module):
+    """``module._flat_weights`` (a ``torch.nn.RNNBase``), first refreshed if its
+    parameters were swapped since (:func:`torch.func.functional_call` puts
+    other tensors in ``_parameters`` for one call).
+
+    ``torch.nn.RNNBase`` checks the same with a ``getattr`` per weight, a
+    third of the cost of a small layer's Python overhead; a look in
+    ``_parameters`` is enough.
+    """
+    parameters = module._parameters
+    flat = module._flat_weights
+    for weight, name in zip(flat, module._flat_weights_names, strict=True):
+        if parameters.get(name) is not weight:
+            module._init_flat_weights()
+            return module._flat_weights
+    return flat
 
 
 def _new(shape, like, ragged):
@@ -361,14 +382,15 @@ class _RecurrentLayers(nn.RNNBase):
                 return tensor.flip(0)
             return tensor.gather(0, reverse_index.expand(-1, -1, tensor.shape[2]))
 
-        record = torch.is_grad_enabled() and (x.requires_grad or any(p.requires_grad for p in self._flat_weights))
+        flat_weights = current_flat_weights(self)
+        record = torch.is_grad_enabled() and (x.requires_grad or any(p.requires_grad for p in flat_weights))
         n_directions = 2 if self.bidirectional else 1
         per_direction = 4 if self.bias else 2
         for layer in range(self.num_layers):
             outputs = []
             for direction in range(n_directions):
                 first = (layer * n_directions + direction) * per_direction
-                weights = self._flat_weights[first : first + per_direction]
+                weights = flat_weights[first : first + per_direction]
                 if not self.bias:
                     zeros = weights[0].new_zeros(weights[0].shape[0])
                     weights = [*weights, zeros, zeros]
@@ -550,6 +572,50 @@ class RNNLayers(_RecurrentLayers):
         if record:
             return _ElmanDirection.apply(x, *weights, batch_sizes, valid, relu)
         return _elman_forward(x, *weights, batch_sizes, relu, valid)
+
+
+class LSTMLayers(nn.LSTM):
+    """:class:`torch.nn.LSTM` with a leaner call for a whole batch.
+
+    The same class in all but ``forward``: parameters, state dicts, kernels
+    (oneDNN's fused LSTM on the CPU, cuDNN on CUDA) and results. A call on
+    a 3-D tensor without an initial state goes straight to the kernel:
+    ``torch.nn.LSTM.forward`` spends about 20 microseconds per call on
+    argument checks and on looking up its weights again, a fifth of the
+    layer's time on one short sequence, as a service predicts. Every other
+    call (packed sequences, an initial state, an unbatched input, a
+    projection, another dtype or width than the weights') is
+    ``torch.nn.LSTM``'s own.
+    """
+
+    def forward(self, input, hx=None):
+        """As :meth:`torch.nn.LSTM.forward`: ``(output, (h_n, c_n))``."""
+        flat_weights = current_flat_weights(self)
+        if (
+            hx is not None
+            or type(input) is not torch.Tensor
+            or input.dim() != 3
+            or self.proj_size
+            or input.dtype != flat_weights[0].dtype
+            or input.shape[2] != self.input_size
+        ):
+            return super().forward(input, hx)
+        n_states = self.num_layers * (2 if self.bidirectional else 1)
+        batch = input.shape[0] if self.batch_first else input.shape[1]
+        # the kernel only reads the initial state, so h_0 and c_0 can share it
+        zeros = input.new_zeros((n_states, batch, self.hidden_size))
+        output, h_n, c_n = _VF.lstm(
+            input,
+            (zeros, zeros),
+            flat_weights,
+            self.bias,
+            self.num_layers,
+            self.dropout,
+            self.training,
+            self.bidirectional,
+            self.batch_first,
+        )
+        return output, (h_n, c_n)
 
 
 def _check_lengths(lengths, batch_size, n_steps):

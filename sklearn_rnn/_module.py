@@ -10,13 +10,13 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from ._cells import GRULayers, RNNLayers
+from ._cells import GRULayers, LSTMLayers, RNNLayers
 
-# The LSTM runs on PyTorch's fused oneDNN kernel; the GRU and the Elman RNN on
-# layers with a hand-written backward pass (same function and parameters as
-# nn.GRU / nn.RNN), which PyTorch's step-by-step CPU kernels train about
-# twice as slowly.
-CELLS = {"rnn": RNNLayers, "lstm": nn.LSTM, "gru": GRULayers}
+# The LSTM runs on PyTorch's fused oneDNN kernel (called without nn.LSTM's
+# per-call checks); the GRU and the Elman RNN on layers with a hand-written
+# backward pass (same function and parameters as nn.GRU / nn.RNN), which
+# PyTorch's step-by-step CPU kernels train about twice as slowly.
+CELLS = {"rnn": RNNLayers, "lstm": LSTMLayers, "gru": GRULayers}
 _TORCH_FORWARD = {"rnn": nn.RNN.forward, "lstm": nn.LSTM.forward, "gru": nn.GRU.forward}
 SUMMARIES = ("last", "mean", "max")
 
@@ -149,7 +149,11 @@ class RecurrentNetwork(nn.Module):
         """
         if self.future_steps:
             return self._forward_future(X, lengths)
-        return self.head(self.dropout(self._summarize(X, lengths)))
+        return self.head(self._dropout(self._summarize(X, lengths)))
+
+    def _dropout(self, summary):
+        """``self.dropout`` in training; nothing to call in eval mode, where dropout is the identity."""
+        return self.dropout(summary) if self.dropout.training else summary
 
     def _forward_future(self, X, lengths):
         """``forward`` for complete sequences whose last ``future_steps`` steps are future inputs."""
@@ -160,7 +164,7 @@ class RecurrentNetwork(nn.Module):
                 + (" of different lengths." if lengths is not None else ".")
             )
         past, future = X[:, : -self.future_steps], X[:, -self.future_steps :]
-        summary = self.dropout(self._summarize(past))
+        summary = self._dropout(self._summarize(past))
         return self.head(summary) + self.decoder(summary, future)
 
     def _summarize(self, X, lengths=None):

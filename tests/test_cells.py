@@ -1,4 +1,4 @@
-"""The fast GRU and Elman layers against torch.nn.GRU / torch.nn.RNN."""
+"""The fast GRU, Elman and LSTM layers against torch.nn.GRU / torch.nn.RNN / torch.nn.LSTM."""
 
 import pickle
 
@@ -7,7 +7,7 @@ import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from sklearn_rnn import _cells as cells
-from sklearn_rnn._cells import GRULayers, RNNLayers
+from sklearn_rnn._cells import GRULayers, LSTMLayers, RNNLayers
 
 # (our class, torch's class, extra constructor arguments)
 CELLS = {
@@ -225,3 +225,56 @@ def test_bad_input_raises(X, lengths, message):
 def test_bad_nonlinearity_raises():
     with pytest.raises(ValueError, match="nonlinearity"):
         RNNLayers(2, 3, nonlinearity="sigmoid")
+
+
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_lstm_layers_are_torch_lstm(num_layers, bidirectional, batch_first):
+    """The lean call returns exactly nn.LSTM's output, final state and gradients."""
+    torch.manual_seed(0)
+    ours = LSTMLayers(2, 4, num_layers=num_layers, bidirectional=bidirectional, batch_first=batch_first)
+    reference = torch.nn.LSTM(2, 4, num_layers=num_layers, bidirectional=bidirectional, batch_first=batch_first)
+    reference.load_state_dict(ours.state_dict())
+    X = torch.randn(3, 5, 2)
+    output, (h_n, c_n) = ours(X)
+    expected, (h_expected, c_expected) = reference(X)
+    assert torch.equal(output, expected) and torch.equal(h_n, h_expected) and torch.equal(c_n, c_expected)
+    (output.sum() + h_n.sum() + c_n.sum()).backward()
+    (expected.sum() + h_expected.sum() + c_expected.sum()).backward()
+    for (name, p), q in zip(ours.named_parameters(), reference.parameters(), strict=True):
+        assert torch.equal(p.grad, q.grad), name
+
+
+def test_lstm_layers_other_calls_are_torch_lstm():
+    """Packed sequences, an initial state and unbatched input take nn.LSTM's own path."""
+    torch.manual_seed(0)
+    ours = LSTMLayers(2, 3, batch_first=True)
+    reference = torch.nn.LSTM(2, 3, batch_first=True)
+    reference.load_state_dict(ours.state_dict())
+    X = torch.randn(3, 4, 2)
+    state = (torch.randn(1, 3, 3), torch.randn(1, 3, 3))
+    torch.testing.assert_close(ours(X, state)[0], reference(X, state)[0], rtol=0, atol=0)
+    torch.testing.assert_close(ours(X[0])[0], reference(X[0])[0], rtol=0, atol=0)
+    packed = pack_padded_sequence(X, torch.tensor([4, 2, 3]), batch_first=True, enforce_sorted=False)
+    torch.testing.assert_close(ours(packed)[0].data, reference(packed)[0].data, rtol=0, atol=0)
+    with pytest.raises(RuntimeError, match="input_size"):
+        ours(torch.randn(3, 4, 5))
+
+
+@pytest.mark.parametrize("layers_class", [GRULayers, RNNLayers, LSTMLayers])
+def test_swapped_parameters_are_used(layers_class):
+    """torch.func.functional_call's parameters are the ones the call computes with,
+    and the module's own are used again afterwards."""
+    torch.manual_seed(0)
+    layers = layers_class(2, 3, batch_first=True)
+    X = torch.randn(2, 4, 2)
+
+    def first(result):  # the LSTM returns (output, (h_n, c_n))
+        return result[0] if isinstance(result, tuple) else result
+
+    before = first(layers(X))
+    zeros = {name: torch.zeros_like(p) for name, p in layers.named_parameters()}
+    swapped = first(torch.func.functional_call(layers, zeros, (X,)))
+    assert torch.equal(swapped, torch.zeros_like(swapped))
+    assert torch.equal(first(layers(X)), before)
