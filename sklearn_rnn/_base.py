@@ -559,21 +559,26 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         """Keep the network's input statistics as NumPy arrays for predict
         (reading them off the module was a tenth of a one-sequence call)."""
         module = self.net_.module_
-        versions = (module.input_mean._version, module.input_scale._version)
-        self._statistics_cache = (module, versions, _statistics_of(module))
+        buffers = (module._buffers["input_mean"], module._buffers["input_scale"])
+        versions = tuple(buffer._version for buffer in buffers)
+        self._statistics_cache = (module, buffers, versions, _statistics_of(module))
 
     def _inference_statistics(self, module):
         """:func:`_statistics_of` ``module``: the copy kept by ``fit`` while it
-        is current (``load_state_dict`` changes the buffers' version counters),
-        else read again. Predict never stores anything on the estimator."""
+        is current (the same buffers, unchanged: ``load_state_dict`` changes
+        their version counters), else read again. Predict never stores
+        anything on the estimator."""
         cached = self.__dict__.get("_statistics_cache")
-        if (
-            cached is None
-            or cached[0] is not module
-            or cached[1] != (module.input_mean._version, module.input_scale._version)
-        ):
-            return _statistics_of(module)
-        return cached[2]
+        if cached is not None and cached[0] is module:
+            _, (mean, scale), versions, statistics = cached
+            buffers = module._buffers
+            if (
+                buffers.get("input_mean") is mean
+                and buffers.get("input_scale") is scale
+                and (mean._version, scale._version) == versions
+            ):
+                return statistics
+        return _statistics_of(module)
 
     def _network_outputs(self, X):
         """Validated ``X`` through the fitted network: a float32 NumPy array."""

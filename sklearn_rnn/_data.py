@@ -200,6 +200,17 @@ def _input_batch(X, mean, scale, device):
     return to_tensor(standardize(X, mean, scale), device)
 
 
+def _in_training_mode(module):
+    """``module`` and its submodules that are in training mode. A plain walk
+    of ``_modules``: ``nn.Module.modules()``'s generator and memo cost three
+    times as much, a few microseconds of a one-sequence predict."""
+    found = [module] if module.training else []
+    for child in module._modules.values():
+        if child is not None:
+            found += _in_training_mode(child)
+    return found
+
+
 def predict_in_batches(module, X, lengths, device, batch_size, *, mean=None, scale=None):
     """Run ``module`` over ``X`` in inference mode, batch by batch.
 
@@ -215,9 +226,9 @@ def predict_in_batches(module, X, lengths, device, batch_size, *, mean=None, sca
     prediction then grew the resident memory by hundreds of MB. The module's
     train/eval mode is restored afterwards.
     """
-    # Each submodule's own mode, restored afterwards; nothing to do (and no
-    # cost for a one-sequence call) when all are in eval mode already.
-    training = [m for m in module.modules() if m.training]
+    # Each submodule's own mode, restored afterwards; nothing to do when all
+    # are in eval mode already.
+    training = _in_training_mode(module)
     for m in training:
         m.training = False
     out = None

@@ -24,7 +24,7 @@ from sklearn_rnn import (
     RNNClassifier,
     RNNRegressor,
 )
-from sklearn_rnn._torch_state import flush_denormal_enabled
+from sklearn_rnn._torch_state import flush_denormal_enabled, torch_settings, torch_threads
 
 from ._fast import fast
 
@@ -340,6 +340,33 @@ def test_global_settings_are_restored_after_an_error(torch_state):
     assert torch.get_num_threads() == 2
     assert torch.equal(torch.random.get_rng_state(), rng_state)
     assert torch.is_grad_enabled()
+
+
+def test_settings_blocks_restore_everything_and_free_the_lock_on_error(torch_state):
+    torch.set_flush_denormal(False)
+    torch.set_num_threads(2)
+    previous_dtype = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        with torch.inference_mode():
+            with pytest.raises(KeyError), torch_settings(grad=True), torch_threads(1):
+                assert torch.get_num_threads() == 1 and flush_denormal_enabled()
+                assert torch.get_default_dtype() == torch.float32
+                assert torch.is_grad_enabled() and not torch.is_inference_mode_enabled()
+                raise KeyError
+            assert torch.is_inference_mode_enabled() and not torch.is_grad_enabled()
+        assert torch.get_num_threads() == 2 and flush_denormal_enabled() is False
+        assert torch.get_default_dtype() == torch.float64
+    finally:
+        torch.set_default_dtype(previous_dtype)
+
+    # the lock is free: a block in another thread runs
+    def block():
+        with torch_settings(flush=False):
+            return True
+
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(block).result(timeout=5)
 
 
 def test_fit_leaves_the_random_state_and_works_under_no_grad(torch_state):
