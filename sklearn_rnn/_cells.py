@@ -585,7 +585,9 @@ class LSTMLayers(nn.LSTM):
     layer's time on one short sequence, as a service predicts. Every other
     call (packed sequences, an initial state, an unbatched input, a
     projection, another dtype or width than the weights') is
-    ``torch.nn.LSTM``'s own.
+    ``torch.nn.LSTM``'s own. TorchScript cannot script this ``forward``
+    (:func:`torch.jit.trace` works), as it cannot script the package's
+    network either.
     """
 
     def forward(self, input, hx=None):

@@ -58,8 +58,14 @@ class torch_settings:
     def __init__(self, *, grad=False, flush=True):
         self._grad = grad
         self._flush = flush
+        self._entered = False
 
     def __enter__(self):
+        # One block per instance, as a generator-based context manager: a
+        # second entry would overwrite the settings to restore.
+        if self._entered:
+            raise RuntimeError("A torch_settings block cannot be entered twice; make a new one.")
+        self._entered = True
         _LOCK.acquire()
         self._previous_flush = None
         self._previous_dtype = None
@@ -77,7 +83,11 @@ class torch_settings:
                 self._modes.enter_context(torch.inference_mode(False))
                 self._modes.enter_context(torch.set_grad_enabled(True))
         except BaseException:
-            self._restore()
+            try:
+                if self._modes is not None:
+                    self._modes.close()
+            finally:
+                self._restore()
             raise
         return self
 
@@ -107,8 +117,12 @@ class torch_threads:
 
     def __init__(self, n_threads):
         self._n_threads = n_threads
+        self._entered = False
 
     def __enter__(self):
+        if self._entered:
+            raise RuntimeError("A torch_threads block cannot be entered twice; make a new one.")
+        self._entered = True
         self._previous = torch.get_num_threads()
         if self._n_threads is not None and self._n_threads != self._previous:
             torch.set_num_threads(self._n_threads)

@@ -3,6 +3,7 @@ global state, concurrency, settings that cannot take effect, and precision."""
 
 import copy
 import pickle
+import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -24,7 +25,7 @@ from sklearn_rnn import (
     RNNClassifier,
     RNNRegressor,
 )
-from sklearn_rnn._torch_state import flush_denormal_enabled, torch_settings, torch_threads
+from sklearn_rnn._torch_state import _LOCK, flush_denormal_enabled, torch_settings, torch_threads
 
 from ._fast import fast
 
@@ -360,13 +361,46 @@ def test_settings_blocks_restore_everything_and_free_the_lock_on_error(torch_sta
     finally:
         torch.set_default_dtype(previous_dtype)
 
-    # the lock is free: a block in another thread runs
-    def block():
-        with torch_settings(flush=False):
-            return True
+    _assert_lock_is_free()
 
-    with ThreadPoolExecutor(1) as pool:
-        assert pool.submit(block).result(timeout=5)
+
+def _assert_lock_is_free():
+    """Another thread can take the package's lock (within 5 s: a held lock fails, not hangs)."""
+    taken = []
+
+    def take():
+        if _LOCK.acquire(timeout=5):
+            taken.append(True)
+            _LOCK.release()
+
+    thread = threading.Thread(target=take)
+    thread.start()
+    thread.join()
+    assert taken
+
+
+def test_settings_blocks_fail_to_enter_cleanly(torch_state, monkeypatch):
+    """A failure while entering leaves the modes, the settings and the lock as they were."""
+    torch.set_flush_denormal(False)
+
+    def fail(mode):
+        raise KeyboardInterrupt
+
+    with torch.inference_mode():
+        monkeypatch.setattr(torch, "set_grad_enabled", fail)
+        settings = torch_settings(grad=True)  # kept alive: no garbage collection undoes what it entered
+        with pytest.raises(KeyboardInterrupt), settings:
+            pass
+        monkeypatch.undo()
+        assert torch.is_inference_mode_enabled() and flush_denormal_enabled() is False
+    _assert_lock_is_free()
+
+
+@pytest.mark.parametrize("block", [lambda: torch_settings(flush=False), lambda: torch_threads(1)])
+def test_a_settings_block_is_entered_once(torch_state, block):
+    settings = block()
+    with settings, pytest.raises(RuntimeError, match="entered twice"), settings:
+        pass
 
 
 def test_fit_leaves_the_random_state_and_works_under_no_grad(torch_state):
