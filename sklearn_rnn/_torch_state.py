@@ -37,7 +37,19 @@ def flush_denormal_enabled():
     return bool(tiny.item() == 0.0)
 
 
-class torch_settings:
+class _Block:
+    """A context manager that each instance enters once, as a generator-based
+    one: a second entry would overwrite the settings to restore."""
+
+    _entered = False
+
+    def _enter_once(self):
+        if self._entered:
+            raise RuntimeError(f"A {type(self).__name__} block cannot be entered twice; make a new one.")
+        self._entered = True
+
+
+class torch_settings(_Block):
     """Run a block under the package's lock with float32 as the default dtype,
     denormal floats flushed to zero (unless ``flush=False``) and, with
     ``grad=True``, gradients enabled and inference mode off (tensors made in
@@ -58,14 +70,9 @@ class torch_settings:
     def __init__(self, *, grad=False, flush=True):
         self._grad = grad
         self._flush = flush
-        self._entered = False
 
     def __enter__(self):
-        # One block per instance, as a generator-based context manager: a
-        # second entry would overwrite the settings to restore.
-        if self._entered:
-            raise RuntimeError("A torch_settings block cannot be entered twice; make a new one.")
-        self._entered = True
+        self._enter_once()
         _LOCK.acquire()
         self._previous_flush = None
         self._previous_dtype = None
@@ -109,7 +116,7 @@ class torch_settings:
             _LOCK.release()
 
 
-class torch_threads:
+class torch_threads(_Block):
     """Run a block with ``n_threads`` PyTorch intra-op threads (None: leave
     PyTorch's setting), then restore the previous setting, also on error.
     Use it inside :class:`torch_settings`, whose lock keeps concurrent calls
@@ -117,12 +124,9 @@ class torch_threads:
 
     def __init__(self, n_threads):
         self._n_threads = n_threads
-        self._entered = False
 
     def __enter__(self):
-        if self._entered:
-            raise RuntimeError("A torch_threads block cannot be entered twice; make a new one.")
-        self._entered = True
+        self._enter_once()
         self._previous = torch.get_num_threads()
         if self._n_threads is not None and self._n_threads != self._previous:
             torch.set_num_threads(self._n_threads)
