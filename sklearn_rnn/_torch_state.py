@@ -82,8 +82,9 @@ class torch_settings(_Block):
                 self._previous_flush = flush_denormal_enabled()
                 # set_flush_denormal returns False where the CPU cannot flush.
                 torch.set_flush_denormal(True)
-            if torch.get_default_dtype() != torch.float32:
-                self._previous_dtype = torch.get_default_dtype()
+            dtype = torch.get_default_dtype()
+            if dtype != torch.float32:
+                self._previous_dtype = dtype
                 torch.set_default_dtype(torch.float32)
             if self._grad:
                 self._modes = ExitStack()
