@@ -78,8 +78,10 @@ Methods:
   recursively;
 * ``forecaster``: ``Forecaster(horizon=horizon, random_state=seed)`` with its
   defaults, fitted once on the whole panel (a ``(series, time)`` MultiIndex):
-  one global model, its forecast combined with seasonal naive by the weight
-  chosen out of sample in ``fit`` (``baseline_weight_``, printed). ``--quick`` gives it a tiny network instead.
+  one global model, its forecast combined with seasonal naive and the seasonal
+  decomposition forecast by the weights chosen out of sample in ``fit``
+  (``baseline_weight_`` and ``decomposition_weight_``, printed). ``--quick``
+  gives it a tiny network instead.
 
 The target of issue 13: the defaults beat seasonal naive and the global
 gradient-boosting model on panels (lower rel. MASE). The exit status is 1 when
@@ -428,6 +430,7 @@ def run_dataset(name, args):
                 settings = (
                     f"seasonal_period_={forecaster.seasonal_period_}, window_size_={forecaster.window_size_}, "
                     f"n_windows_={forecaster.n_windows_}, baseline_weight_={forecaster.baseline_weight_:.2f}, "
+                    f"decomposition_weight_={forecaster.decomposition_weight_:.2f}, "
                     f"epochs of the final copies {epochs}"
                 )
             elif method.startswith("gbm"):

@@ -19,14 +19,33 @@ for the seasonal-naive one. Arrays ``y`` hold the target columns of a series
 windows' last rows.
 
 :func:`baseline_weight` chooses, from out-of-sample errors, how much of the
-baseline forecast to mix into the estimator's forecast.
+baseline forecast to mix into the estimator's forecast;
+:func:`combination_weights` chooses the weights of a three-way combination
+that also holds the seasonal decomposition forecast
+(:func:`seasonal_decomposition`).
 """
 
 import numpy as np
+from scipy.optimize import minimize_scalar
 
 from ._data import constant_below
 
-__all__ = ["SeasonalNaiveEncoding", "LevelEncoding", "make_encoding", "spread", "baseline_weight"]
+__all__ = [
+    "SeasonalNaiveEncoding",
+    "LevelEncoding",
+    "make_encoding",
+    "spread",
+    "baseline_weight",
+    "combination_weights",
+    "seasonal_decomposition",
+]
+
+
+#: Seasons averaged by the seasonal decomposition forecast at most: the three
+#: that the default window (two seasons) and the season before it hold.
+DECOMPOSITION_SEASONS = 3
+
+_MAX_COMBINATION_ERRORS = 100_000
 
 
 def spread(values, lag):
@@ -119,6 +138,13 @@ class SeasonalNaiveEncoding(_BaselineEncoding):
         drift = np.broadcast_to(level / scale, rows.shape)
         return (rows - rows[:, -1:]) / scale, np.concatenate([(rows - lagged) / scale, drift], axis=2)
 
+    def decomposition_seasons(self, rows):
+        """Seasons that the seasonal decomposition forecast averages when
+        ``rows`` rows lead up to every origin: up to ``DECOMPOSITION_SEASONS``;
+        0 (no such forecast) without a season or with fewer than two."""
+        n = min(DECOMPOSITION_SEASONS, rows // self.period) if self.period > 1 else 0
+        return n if n >= 2 else 0
+
     def reference(self, y, ends, horizon, level):
         """The seasonal-naive forecast from each end, ``(n, horizon, k)``."""
         m = self.period
@@ -151,6 +177,10 @@ class LevelEncoding(_BaselineEncoding):
     def inputs(self, y, ends, window_size, scale, level):
         """The standardized target channels and no extra channel (None)."""
         return (_window_rows(y, ends, window_size) - level) / scale, None
+
+    def decomposition_seasons(self, rows):
+        """0: no seasonal decomposition forecast is combined with the mean."""
+        return 0
 
     def reference(self, y, ends, horizon, level):
         """The series' mean, ``(n, horizon, k)``."""
@@ -202,12 +232,120 @@ def baseline_weight(residuals, outputs):
     0.5
     """
     outputs = np.asarray(outputs, dtype=np.float64)
-    keep = np.isfinite(residuals) & np.isfinite(outputs) & (np.abs(outputs) > 1e-12)
+    keep = np.isfinite(residuals) & np.isfinite(outputs)
+    return 1.0 - _estimator_weight(residuals[keep] + outputs[keep], outputs[keep], 1.0)
+
+
+def _estimator_weight(actual, outputs, cap):
+    """The ``v`` in [0, cap] that minimizes ``sum |actual - v * outputs|``:
+    the median of ``actual / outputs`` weighted by ``|outputs|``, clipped
+    (the error is convex in ``v``); ``cap`` when no output is non-zero
+    (then ``v`` changes nothing)."""
+    keep = np.abs(outputs) > 1e-12
     if not keep.any():
-        return 0.0
+        return float(cap)
     o = outputs[keep]
-    ratio = (residuals[keep] + o) / o
+    ratio = actual[keep] / o
     order = np.argsort(ratio, kind="stable")
     cumulative = np.cumsum(np.abs(o)[order])
     v = ratio[order][np.searchsorted(cumulative, cumulative[-1] / 2)]
-    return float(1.0 - np.clip(v, 0.0, 1.0))
+    return float(np.clip(v, 0.0, cap)) + 0.0  # + 0.0: no -0.0
+
+
+def seasonal_decomposition(y, ends, horizon, period, n_seasons):
+    """The classical additive decomposition forecast over the last ``n_seasons`` seasons.
+
+    The forecast of a period is the level of the last season (the mean of
+    the last ``period`` values) plus the period's seasonal index: the mean,
+    over the last ``n_seasons`` seasons, of the value of the same season
+    minus the mean of its season (the classical decomposition of Hyndman
+    & Athanasopoulos, *Forecasting: Principles and Practice*, 3rd ed.,
+    section 3.4, with a level that stays flat). Equivalently: the mean of
+    the last ``n_seasons`` values of the same season, shifted by the change
+    from the mean of the last ``n_seasons * period`` values to that of the
+    last ``period``. It repeats a seasonal pattern averaged over several
+    seasons, where seasonal naive repeats the last one with its noise.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_rows, k)
+        Target columns, in time order.
+    ends : ndarray of int
+        Rows of the forecast origins; each needs ``n_seasons * period``
+        rows of its own series up to it.
+    horizon, period, n_seasons : int
+        Steps ahead, season length and number of seasons averaged.
+
+    Returns
+    -------
+    forecasts : ndarray of shape (len(ends), horizon, k)
+    """
+    m = period
+    k = np.arange(1, horizon + 1)
+    source = ends[:, None] + k - m * ((k - 1) // m + 1)  # the last observed value of the same season
+    pattern = sum(y[source - j * m] for j in range(n_seasons)) / n_seasons
+    # summed a row at a time: memory of one value per origin, not of a window
+    last = sum(y[ends - i] for i in range(m))
+    whole = last + sum(y[ends - i] for i in range(m, n_seasons * m))
+    return pattern + (last / m - whole / (n_seasons * m))[:, None, :]
+
+
+def combination_weights(residuals, outputs, alternative):
+    """Weights of the estimator and of an alternative forecast in the
+    combination with the baseline that best forecast out of sample.
+
+    The combined forecast, relative to the baseline and in spreads, is
+    ``v * outputs + u * alternative``, with ``v, u >= 0`` and ``v + u <= 1``
+    (the baseline has the weight ``1 - v - u``). The weights minimize the
+    mean absolute error over the out-of-sample errors: for each ``u``,
+    ``v`` is the weighted median of :func:`baseline_weight`; the error of
+    the best ``v`` is convex in ``u``, which is found by SciPy's bounded
+    scalar minimization (Brent's method), the ends 0 and 1 included.
+
+    Parameters
+    ----------
+    residuals, outputs : ndarray of the same shape
+        Out-of-sample errors and the estimator's outputs, in spreads; NaN
+        entries are left out.
+    alternative : ndarray of the same shape
+        The alternative forecast at the same origins and steps, minus the
+        baseline forecast, in spreads.
+
+    At most 100,000 errors, drawn at random with a fixed seed when there
+    are more, choose the weights.
+
+    Returns
+    -------
+    v, u : float
+        The weights of the estimator and of the alternative; ``(1.0, 0.0)``
+        (the estimator alone) when no error is finite.
+
+    Examples
+    --------
+    Actual deviations from the baseline that are the alternative's, with
+    an estimator that learned nothing of them: the alternative alone.
+
+    >>> import numpy as np
+    >>> rng = np.random.RandomState(0)
+    >>> alternative, outputs = rng.randn(2, 100, 3, 1)
+    >>> combination_weights(alternative - outputs, outputs, alternative)
+    (0.0, 1.0)
+    """
+    outputs = np.asarray(outputs, dtype=np.float64)
+    keep = np.isfinite(residuals) & np.isfinite(outputs) & np.isfinite(alternative)
+    if not keep.any():
+        return 1.0, 0.0
+    a, o, s = residuals[keep] + outputs[keep], outputs[keep], alternative[keep]
+    if len(a) > _MAX_COMBINATION_ERRORS:
+        # two weights need no millions of errors: a fixed random subset keeps
+        # the choice quick on large panels, and reproducible
+        rows = np.random.default_rng(0).choice(len(a), _MAX_COMBINATION_ERRORS, replace=False)
+        a, o, s = a[rows], o[rows], s[rows]
+
+    def best(u):
+        v = _estimator_weight(a - u * s, o, 1.0 - u)
+        return float(np.mean(np.abs(a - u * s - v * o))), v, u
+
+    inner = minimize_scalar(lambda u: best(u)[0], bounds=(0.0, 1.0), method="bounded", options={"xatol": 1e-4})
+    _, v, u = min(best(0.0), best(1.0), best(float(inner.x)), key=lambda c: (c[0], c[2]))  # ties: less u
+    return v, u

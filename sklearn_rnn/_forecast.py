@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._data import constant_below
-from ._encoding import baseline_weight, make_encoding, spread
+from ._encoding import baseline_weight, combination_weights, make_encoding, seasonal_decomposition, spread
 from ._ensemble import fit_ensemble, predict_mean
 from ._forecast_index import _article
 from ._future_covariates import FutureCovariates, column_roles, fit_target
@@ -171,6 +171,19 @@ class Forecaster(BaseEstimator):
     forecastHybrid R package's ``weights="cv.errors"`` are chosen from
     cross-validated errors too.
 
+    With a season (and the seasonal-naive baseline), ``"auto"`` also mixes
+    in a third forecast: the **seasonal decomposition forecast**, the level
+    of the last season plus each period's seasonal index averaged over the
+    last three seasons (the classical additive decomposition of Hyndman &
+    Athanasopoulos, *Forecasting: Principles and Practice*, 3rd ed.,
+    section 3.4, with a flat level; fewer seasons when the window and the
+    season before it hold fewer, none below two). Where seasonal naive
+    repeats the last season with its noise, it repeats an average pattern.
+    The three weights (estimator, seasonal naive ``baseline_weight_``,
+    decomposition ``decomposition_weight_``; non-negative, summing to 1)
+    are again those of the smallest mean absolute error out of sample.
+    SUMMARY_OF_EFFECT
+
     **Intervals.** ``fit`` also measures the model's out-of-sample errors
     (``residuals_``) in two rolling-origin folds: copies of the estimator,
     fitted the same way on the first third and the first two thirds of the
@@ -266,7 +279,10 @@ class Forecaster(BaseEstimator):
         ``"auto"`` chooses the weight in ``fit`` that minimizes the mean
         absolute error out of sample, over the rolling-origin folds of
         ``residuals_`` (0 when the data are too short for these folds); see
-        above. The fitted weight is ``baseline_weight_``.
+        above. With a season it chooses the weight of the seasonal
+        decomposition forecast too. The fitted weights are
+        ``baseline_weight_`` and ``decomposition_weight_``; a number given
+        here leaves the decomposition out (``decomposition_weight_=0``).
 
     n_estimators : int, default=3
         Number of copies of ``estimator``, each with its own random seed,
@@ -361,9 +377,17 @@ class Forecaster(BaseEstimator):
         Weight of the baseline forecast in the forecasts, in [0, 1]: the
         ``baseline_weight`` given, or the one chosen out of sample.
 
+    decomposition_weight_ : float
+        Weight of the seasonal decomposition forecast in the forecasts, in
+        [0, 1], chosen out of sample with ``baseline_weight="auto"``; 0
+        otherwise, without a season, with ``baseline=None``, or when the
+        window and the season before it hold fewer than two seasons. The
+        estimator's weight is ``1 - baseline_weight_ - decomposition_weight_``.
+
     residuals_ : ndarray of shape (n_origins, horizon, n_targets)
         Out-of-sample forecast errors (actual minus forecast, the forecast
-        combined with the baseline by ``baseline_weight_``), in units of
+        combined with the baseline and the seasonal decomposition by
+        ``baseline_weight_`` and ``decomposition_weight_``), in units of
         ``scale_``, from which :meth:`predict_interval` and
         :meth:`predict_quantiles` are calibrated: two copies of the estimator,
         fitted in ``fit`` as the forecaster fits its own on the first third
@@ -591,10 +615,21 @@ class Forecaster(BaseEstimator):
         (the baseline's for the targets that are ``flat``)."""
         t, h = self._target_positions, self.horizon
         outputs = predict_mean(self.estimators_, self._inputs(values, ends, sid, scale, level))
-        outputs = outputs * (1.0 - self.baseline_weight_)  # the combination with the baseline
+        # the combination with the baseline (and the seasonal decomposition)
+        outputs = outputs * (1.0 - self.baseline_weight_ - self.decomposition_weight_)
         z = outputs.reshape(len(ends), len(t), h).transpose(0, 2, 1)
+        if self.decomposition_weight_:
+            z = z + self.decomposition_weight_ * self._decomposition(values[:, t], ends, scale[sid][:, None, :])
         z = np.where(flat[sid][:, None, :], 0.0, z)
         return self._encoding.forecasts(z, values[:, t], ends, scale[sid][:, None, :], level[sid][:, None, :])
+
+    def _decomposition(self, y, ends, scale):
+        """The seasonal decomposition forecast from rows ``ends`` of the
+        target columns ``y``, minus the baseline's, in spreads (``scale``
+        broadcast to ``(n, 1, n_targets)``): ``(n, horizon, n_targets)``."""
+        h = self.horizon
+        seasonal = seasonal_decomposition(y, ends, h, self.seasonal_period_, self._n_seasons)
+        return (seasonal - self._encoding.reference(y, ends, h, None)) / scale
 
     def _statistics(self, panel):
         """Spread, level and flatness of each target of each series, ``(n_series, n_targets)`` each.
@@ -743,6 +778,11 @@ class Forecaster(BaseEstimator):
         # encoding looks back before it
         first_end = self.window_size_ + self._encoding.lookback - 1
         panel = self._too_short(panel, first_end + 1 + self.horizon, "data", first_end)
+        # seasons of the seasonal decomposition that "auto" may mix in: as
+        # many as every origin's window and lookback hold, so that no row
+        # more is needed
+        auto = self.baseline_weight == "auto"
+        self._n_seasons = self._encoding.decomposition_seasons(first_end + 1) if auto else 0
 
         self._scale, self._level, self._flat = self._statistics(panel)
         self._covariate_mean, self._covariate_scale = self._covariate_statistics(panel)
@@ -788,10 +828,10 @@ class Forecaster(BaseEstimator):
         )
         self.fit_time_ = time.perf_counter() - tic
         # out-of-sample errors for predict_interval and predict_quantiles
-        residuals, outputs = calibration_residuals(self, panel, ends, sid, X, Y, estimator, fixed_epochs=fixed_epochs)
-        auto = self.baseline_weight == "auto"
-        self.baseline_weight_ = baseline_weight(residuals, outputs) if auto else float(self.baseline_weight)
-        self.residuals_ = residuals + self.baseline_weight_ * outputs  # the errors of the combination
+        residuals, outputs, decomposition = calibration_residuals(
+            self, panel, ends, sid, X, Y, estimator, fixed_epochs=fixed_epochs
+        )
+        self._set_combination(residuals, outputs, decomposition)
 
         keep = first_end + 1
         self._history = np.stack([panel.values[o - keep : o] for o in panel.offsets[1:]])
@@ -805,6 +845,23 @@ class Forecaster(BaseEstimator):
         self._set_cutoff()
         self._fitted_params = self.get_params(deep=True)
         return self
+
+    def _set_combination(self, residuals, outputs, decomposition):
+        """The weights of the baseline and the seasonal decomposition forecast,
+        chosen from the out-of-sample errors for "auto", and ``residuals_``,
+        the errors of the combination (``decomposition``: None when not mixed in)."""
+        if self.baseline_weight != "auto":
+            self.baseline_weight_, self.decomposition_weight_ = float(self.baseline_weight), 0.0
+        elif decomposition is None:
+            self.baseline_weight_, self.decomposition_weight_ = baseline_weight(residuals, outputs), 0.0
+        else:
+            estimator_weight, self.decomposition_weight_ = combination_weights(residuals, outputs, decomposition)
+            self.baseline_weight_ = max(0.0, 1.0 - estimator_weight - self.decomposition_weight_)
+        # actual minus the combination: the deviation from the baseline is residuals + outputs
+        combined = (1.0 - self.baseline_weight_ - self.decomposition_weight_) * outputs
+        if self.decomposition_weight_:
+            combined = combined + self.decomposition_weight_ * decomposition
+        self.residuals_ = residuals + outputs - combined
 
     def _warn_if_little_data(self, panel, preferred, fixed_epochs):
         """Say so when the data leave a shortened window or few training windows."""

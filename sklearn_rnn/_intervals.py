@@ -120,6 +120,9 @@ def calibration_residuals(forecaster, panel, ends, sid, X, Y, estimator, *, fixe
     outputs : ndarray of shape (n_origins, horizon, n_targets)
         The estimator's outputs (the forecasts relative to the baseline) of
         these errors, NaN where they are.
+    decomposition : ndarray of shape (n_origins, horizon, n_targets) or None
+        The seasonal decomposition forecast minus the baseline's, in spreads,
+        NaN where the errors are; None when the forecaster does not mix it in.
     """
     h, t = forecaster.horizon, forecaster._target_positions
     times = ends if panel.n_series == 1 else panel.time.ordinals(panel.labels[ends])[0]
@@ -133,12 +136,14 @@ def calibration_residuals(forecaster, panel, ends, sid, X, Y, estimator, *, fixe
                 n_train -= 1
             if n_train >= _MIN_TRAIN_WINDOWS and (not splits or n_train > splits[-1]):
                 splits.append(n_train)
-    parts = [(np.empty((0, h, len(t))), np.empty((0, h, len(t))))]
+    empty = np.empty((0, h, len(t)))
+    parts = [(empty, empty, empty)]
     for k, n_train in enumerate(splits):
         # the fold is scored up to the last period the next fold trains on
         stop = times[splits[k + 1] - 1] + h if k + 1 < len(splits) else None
         parts.append(_fold_residuals(forecaster, panel, ends, sid, times, X, Y, estimator, fixed_epochs, n_train, stop))
-    return np.concatenate([r for r, _ in parts]), np.concatenate([o for _, o in parts])
+    residuals, outputs, decomposition = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
+    return residuals, outputs, decomposition if forecaster._n_seasons else None
 
 
 def _fold_residuals(forecaster, panel, ends, sid, times, X, Y, estimator, fixed_epochs, n_train, stop):
@@ -190,7 +195,7 @@ def _fold_residuals(forecaster, panel, ends, sid, times, X, Y, estimator, fixed_
         origin_sid.append(np.full(len(candidates), i))
         origin_time.append(row_times[candidates])
     if not origins or not sum(len(o) for o in origins):
-        return np.empty((0, h, len(t))), np.empty((0, h, len(t)))
+        return (np.empty((0, h, len(t))),) * 3
     origins, origin_sid, origin_time = map(np.concatenate, (origins, origin_sid, origin_time))
     scale, level = forecaster._scale, forecaster._level
     inputs = forecaster._inputs(values, origins, origin_sid, scale, level)
@@ -205,7 +210,11 @@ def _fold_residuals(forecaster, panel, ends, sid, times, X, Y, estimator, fixed_
     # flat series are forecast by the baseline exactly: their errors say nothing of the others'
     residuals[np.broadcast_to(forecaster._flat[origin_sid][:, None, :], residuals.shape)] = np.nan
     outputs = np.where(np.isnan(residuals), np.nan, outputs)
-    return residuals, outputs
+    decomposition = np.full_like(residuals, np.nan)
+    if forecaster._n_seasons:
+        decomposition = forecaster._decomposition(values[:, t], origins, scale[origin_sid][:, None, :])
+        decomposition[np.isnan(residuals)] = np.nan
+    return residuals, outputs, decomposition
 
 
 def _check_level(name, level, hint):

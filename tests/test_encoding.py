@@ -1,12 +1,14 @@
-"""The combination of the estimator's forecast with the baseline (``baseline_weight``)."""
+"""The combination of the estimator's forecast with the baseline and the
+seasonal decomposition forecast (``baseline_weight``)."""
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.linear_model import Ridge
 
+import sklearn_rnn._forecast
 from sklearn_rnn import Forecaster
-from sklearn_rnn._encoding import baseline_weight
+from sklearn_rnn._encoding import baseline_weight, combination_weights, seasonal_decomposition
 
 
 def noisy_season(n=96, seed=0):
@@ -54,6 +56,67 @@ def test_baseline_weight_without_errors_keeps_the_estimator():
     assert baseline_weight(np.full((4, 2, 1), np.nan), np.full((4, 2, 1), np.nan)) == 0.0
 
 
+def by_hand_decomposition(y, end, horizon, m, n_seasons):
+    """Level of the last season plus the mean deviation of each season's values from their season's mean."""
+    seasons = [y[end - (j + 1) * m + 1 : end - j * m + 1] for j in range(n_seasons)]  # (m, k) each
+    index = np.mean([season - season.mean(axis=0) for season in seasons], axis=0)
+    return np.array([seasons[0].mean(axis=0) + index[(step - 1) % m] for step in range(1, horizon + 1)])
+
+
+@pytest.mark.parametrize("m, n_seasons, horizon", [(4, 3, 8), (12, 2, 5), (3, 3, 7)])
+def test_seasonal_decomposition_is_the_last_level_plus_the_mean_seasonal_index(m, n_seasons, horizon):
+    y = np.random.RandomState(m).randn(80, 2)
+    ends = np.array([n_seasons * m - 1, 40, 79])
+    forecasts = seasonal_decomposition(y, ends, horizon, m, n_seasons)
+    assert forecasts.shape == (3, horizon, 2)
+    for i, end in enumerate(ends):
+        np.testing.assert_allclose(forecasts[i], by_hand_decomposition(y, end, horizon, m, n_seasons))
+
+
+def test_seasonal_decomposition_of_a_pure_pattern_on_a_step_is_seasonal_naive():
+    pattern = np.array([1.0, 5.0, -2.0, 0.0])
+    y = (np.tile(pattern, 6) + np.repeat([0.0, 0.0, 0.0, 10.0, 10.0, 10.0], 4))[:, None]
+    # the last three seasons all hold the pattern at the level 10
+    np.testing.assert_allclose(seasonal_decomposition(y, np.array([23]), 6, 4, 3)[0, :, 0], np.resize(pattern, 6) + 10)
+
+
+def test_combination_weights_minimize_the_mean_absolute_error_over_the_simplex():
+    rng = np.random.RandomState(2)
+    outputs, alternative = rng.randn(2, 400, 3, 1)
+    actual = 0.3 * outputs + 0.5 * alternative + 0.2 * rng.standard_t(2, outputs.shape)
+    residuals = actual - outputs
+    residuals[:15] = np.nan  # periods seen in training, or past the data
+    v, u = combination_weights(residuals, outputs, alternative)
+    keep = np.isfinite(residuals)
+    a, o, s = actual[keep], outputs[keep], alternative[keep]
+    grid = np.linspace(0, 1, 201)
+    errors = [np.abs(a - gv * o - gu * s).mean() for gv in grid for gu in grid if gv + gu <= 1]
+    assert np.abs(a - v * o - u * s).mean() <= min(errors) + 1e-9
+    assert v == pytest.approx(0.3, abs=0.05) and u == pytest.approx(0.5, abs=0.05)
+    # an alternative of no use leaves the two-way combination
+    v0, u0 = combination_weights(residuals, outputs, np.zeros_like(outputs))
+    assert u0 == 0.0 and 1.0 - v0 == pytest.approx(baseline_weight(residuals, outputs))
+    # weights within the simplex when the estimator and the alternative both overshoot
+    v, u = combination_weights(-3 * outputs - 3 * alternative, outputs, alternative)
+    assert v >= 0 and u >= 0 and v + u <= 1 + 1e-12
+
+
+def test_combination_weights_of_many_errors_are_chosen_from_a_reproducible_subset():
+    rng = np.random.RandomState(3)
+    outputs, alternative = rng.randn(2, 50_000, 3, 1)  # 150,000 errors
+    actual = 0.6 * outputs + 0.2 * alternative + 0.1 * rng.randn(*outputs.shape)
+    weights = combination_weights(actual - outputs, outputs, alternative)
+    assert weights == combination_weights(actual - outputs, outputs, alternative)
+    assert weights == pytest.approx((0.6, 0.2), abs=0.01)
+
+
+def test_combination_weights_without_errors_keep_the_estimator():
+    empty = np.empty((0, 2, 1))
+    assert combination_weights(empty, empty, empty) == (1.0, 0.0)
+    nan = np.full((4, 2, 1), np.nan)
+    assert combination_weights(nan, nan, nan) == (1.0, 0.0)
+
+
 # -- in the forecaster --------------------------------------------------------------------------
 
 
@@ -71,16 +134,85 @@ def test_forecast_is_the_weighted_combination_of_estimator_and_baseline():
 
 
 def test_auto_weight_is_chosen_in_fit_and_used_by_predict_and_score():
-    y = noisy_season()
-    auto = Forecaster(Ridge(), horizon=6).fit(y[:-6])
-    assert auto.baseline_weight == "auto"
-    alone, baseline = (Forecaster(Ridge(), horizon=6, baseline_weight=w).fit(y[:-6]) for w in (0.0, 1.0))
+    # without a season there is no seasonal decomposition: the two-way combination
+    y = noisy_season().reset_index(drop=True)
+    auto = Forecaster(Ridge(), horizon=6, seasonal_period=1).fit(y[:-6])
+    assert auto.baseline_weight == "auto" and auto.decomposition_weight_ == 0.0
+    alone, baseline = (
+        Forecaster(Ridge(), horizon=6, seasonal_period=1, baseline_weight=w).fit(y[:-6]) for w in (0.0, 1.0)
+    )
     expected = baseline_weight(alone.residuals_, baseline.residuals_ - alone.residuals_)
     assert auto.baseline_weight_ == pytest.approx(expected)
     assert 0.0 < auto.baseline_weight_ < 1.0
-    same = Forecaster(Ridge(), horizon=6, baseline_weight=auto.baseline_weight_).fit(y[:-6])
+    same = Forecaster(Ridge(), horizon=6, seasonal_period=1, baseline_weight=auto.baseline_weight_).fit(y[:-6])
     np.testing.assert_allclose(auto.predict().to_numpy(), same.predict().to_numpy())
     assert auto.score(y[-6:]) == pytest.approx(same.score(y[-6:]))
+
+
+def spy_on_combination(monkeypatch, weights=None):
+    """Record the arguments of the forecaster's combination_weights; return ``weights`` if given."""
+    calls = []
+
+    def spy(residuals, outputs, decomposition):
+        calls.append((residuals, outputs, decomposition))
+        return weights if weights is not None else combination_weights(residuals, outputs, decomposition)
+
+    monkeypatch.setattr(sklearn_rnn._forecast, "combination_weights", spy)
+    return calls
+
+
+def test_auto_mixes_in_the_seasonal_decomposition_chosen_out_of_sample(monkeypatch):
+    y = noisy_season(120, seed=3)
+    calls = spy_on_combination(monkeypatch)
+    auto = Forecaster(Ridge(), horizon=6).fit(y[:-6])
+    ((residuals, outputs, decomposition),) = calls
+    alone, baseline = (Forecaster(Ridge(), horizon=6, baseline_weight=w).fit(y[:-6]) for w in (0.0, 1.0))
+    # the errors and outputs of the two-way case, and the decomposition at the same origins
+    np.testing.assert_allclose(residuals, alone.residuals_)
+    np.testing.assert_allclose(outputs, baseline.residuals_ - alone.residuals_)
+    assert np.isfinite(decomposition).sum() == np.isfinite(residuals).sum()
+    v, u = combination_weights(residuals, outputs, decomposition)
+    assert auto.decomposition_weight_ == pytest.approx(u) and auto.baseline_weight_ == pytest.approx(1 - v - u)
+    assert auto.decomposition_weight_ > 0 and auto.baseline_weight_ + auto.decomposition_weight_ <= 1
+    np.testing.assert_allclose(auto.residuals_, residuals + outputs - v * outputs - u * decomposition, atol=1e-12)
+    # predict mixes the three forecasts by these weights
+    values = y[:-6].to_numpy()[:, None]
+    decomposed = seasonal_decomposition(values, np.array([len(values) - 1]), 6, 12, 3)[0, :, 0]
+    expected = v * alone.predict() + (1 - v - u) * baseline.predict() + u * decomposed
+    np.testing.assert_allclose(auto.predict().to_numpy(), expected.to_numpy())
+
+
+def test_panel_decomposition_reads_each_series_own_history(monkeypatch):
+    # weights forced to the decomposition alone: each forecast is its series' own decomposition
+    spy_on_combination(monkeypatch, weights=(0.0, 1.0))
+    short = noisy_season(60, seed=1)
+    panel = pd.concat({"a": noisy_season(96, seed=0), "b": short[:-6] * 3 + 100}, names=["series", "time"])
+    forecaster = Forecaster(Ridge(), horizon=5).fit(panel)
+    assert forecaster.decomposition_weight_ == 1.0 and forecaster.baseline_weight_ == 0.0
+    predicted = forecaster.predict()
+    for key in ("a", "b"):
+        values = panel.loc[key].to_numpy()[:, None]
+        expected = seasonal_decomposition(values, np.array([len(values) - 1]), 5, 12, 3)[0, :, 0]
+        np.testing.assert_allclose(predicted.loc[key].to_numpy(), expected)
+    # update and score forecast from the new observations the same way
+    forecaster.update(pd.concat({"b": short[-6:] * 3 + 100}, names=["series", "time"]))
+    values = (short * 3 + 100).to_numpy()[:, None]
+    expected = seasonal_decomposition(values, np.array([len(values) - 1]), 5, 12, 3)[0, :, 0]
+    np.testing.assert_allclose(forecaster.predict().loc["b"].to_numpy(), expected)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"baseline_weight": 0.3},  # a fixed weight: the two-way combination
+        {"baseline": None},  # the mean as baseline: no seasonal pattern to average
+        {"seasonal_period": 1},  # no season
+        {"window_size": 6},  # window and lookback hold fewer than two seasons
+    ],
+)
+def test_no_decomposition_where_it_does_not_apply(params):
+    forecaster = Forecaster(Ridge(), horizon=6, **params).fit(noisy_season())
+    assert forecaster.decomposition_weight_ == 0.0
 
 
 @pytest.mark.parametrize("bad", [-0.1, 1.5, "half", np.nan])
