@@ -162,12 +162,12 @@ class Forecaster(BaseEstimator):
     competitions (Makridakis et al., "The M4 Competition", International
     Journal of Forecasting 36(1), 2020): on the quarterly tourism panel of
     ``benchmarks/panel_accuracy.py``, where the series' growth after 2010
-    broke with their earlier cycles, the weight of about 0.4 took the
-    relative MASE from 1.22 to 1.10. Where the estimator kept forecasting
-    well the weight stays near 0: on the monthly employment panel (the
-    relative MASE unchanged at 0.41) and on four of the six series of
-    ``benchmarks/forecast_accuracy.py`` (0 exactly); on the other two (Nile
-    and El Nino, 0 to 0.3) the MASE rose by 1%. The weights of the
+    broke with their earlier cycles, a weight of about 0.4 on seasonal
+    naive took the relative MASE from 1.22 to 1.10 (before the seasonal
+    decomposition below joined the combination). Where the estimator kept
+    forecasting well the weights stay near 0: on the monthly employment
+    panel (the relative MASE unchanged at 0.41) and on four of the six
+    series of ``benchmarks/forecast_accuracy.py`` (0 exactly). The weights of the
     forecastHybrid R package's ``weights="cv.errors"`` are chosen from
     cross-validated errors too.
 
@@ -182,7 +182,12 @@ class Forecaster(BaseEstimator):
     The three weights (estimator, seasonal naive ``baseline_weight_``,
     decomposition ``decomposition_weight_``; non-negative, summing to 1)
     are again those of the smallest mean absolute error out of sample.
-    SUMMARY_OF_EFFECT
+    On the panels of ``benchmarks/panel_accuracy.py`` (seeds 0-2) it took
+    the quarterly tourism panel's relative MASE from 1.07-1.10 to 0.97-0.98
+    (weight 0.72-0.76 on it, 0 on seasonal naive) and the quarterly
+    arrivals' from 0.99-1.02 to 0.90-0.95 (weight 0.52-0.58); the quarterly
+    accommodation takings went from 0.78-0.79 to 0.80-0.81 (weight 0.24),
+    and the monthly panels kept the network alone (weight 0).
 
     **Intervals.** ``fit`` also measures the model's out-of-sample errors
     (``residuals_``) in two rolling-origin folds: copies of the estimator,
