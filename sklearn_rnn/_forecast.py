@@ -861,7 +861,8 @@ class Forecaster(BaseEstimator):
             self.baseline_weight_, self.decomposition_weight_ = baseline_weight(residuals, outputs), 0.0
         else:
             estimator_weight, self.decomposition_weight_ = combination_weights(residuals, outputs, decomposition)
-            self.baseline_weight_ = max(0.0, 1.0 - estimator_weight - self.decomposition_weight_)
+            rest = 1.0 - estimator_weight - self.decomposition_weight_
+            self.baseline_weight_ = rest if rest > 1e-12 else 0.0  # not a round-off residue
         # actual minus the combination: the deviation from the baseline is residuals + outputs
         combined = (1.0 - self.baseline_weight_ - self.decomposition_weight_) * outputs
         if self.decomposition_weight_:

@@ -198,8 +198,9 @@ def _fold_residuals(forecaster, panel, ends, sid, times, X, Y, estimator, fixed_
         return (np.empty((0, h, len(t))),) * 3
     origins, origin_sid, origin_time = map(np.concatenate, (origins, origin_sid, origin_time))
     scale, level = forecaster._scale, forecaster._level
-    inputs = forecaster._inputs(values, origins, origin_sid, scale, level)
-    outputs = predict_mean(members, inputs).reshape(len(origins), len(t), h).transpose(0, 2, 1)
+    # the windows are freed once predicted: the arrays below need not share the peak with them
+    outputs = predict_mean(members, forecaster._inputs(values, origins, origin_sid, scale, level))
+    outputs = outputs.reshape(len(origins), len(t), h).transpose(0, 2, 1)
     with np.errstate(invalid="ignore"):
         actual = forecaster._encoding.targets(
             values[:, t], origins, h, scale[origin_sid][:, None, :], level[origin_sid][:, None, :]
