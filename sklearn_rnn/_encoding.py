@@ -300,7 +300,9 @@ def combination_weights(residuals, outputs, alternative):
     mean absolute error over the out-of-sample errors: for each ``u``,
     ``v`` is the weighted median of :func:`baseline_weight`; the error of
     the best ``v`` is convex in ``u``, which is found by SciPy's bounded
-    scalar minimization (Brent's method), the ends 0 and 1 included.
+    scalar minimization (Brent's method), the ends 0 and 1 included. At
+    most 100,000 errors, drawn at random with a fixed seed when there are
+    more, choose the weights.
 
     Parameters
     ----------
@@ -310,9 +312,6 @@ def combination_weights(residuals, outputs, alternative):
     alternative : ndarray of the same shape
         The alternative forecast at the same origins and steps, minus the
         baseline forecast, in spreads.
-
-    At most 100,000 errors, drawn at random with a fixed seed when there
-    are more, choose the weights.
 
     Returns
     -------
