@@ -299,8 +299,9 @@ def combination_weights(residuals, outputs, alternative):
     (the baseline has the weight ``1 - v - u``). The weights minimize the
     mean absolute error over the out-of-sample errors: for each ``u``,
     ``v`` is the weighted median of :func:`baseline_weight`; the error of
-    the best ``v`` is convex in ``u``, which is found by SciPy's bounded
-    scalar minimization (Brent's method), the ends 0 and 1 included. At
+    the best ``v`` is convex in ``u``, which is found to within 1e-4 by
+    SciPy's bounded scalar minimization (Brent's method), the ends 0 and 1
+    included; errors equal to within round-off go to the smaller ``u``. At
     most 100,000 errors, drawn at random with a fixed seed when there are
     more, choose the weights.
 
@@ -346,5 +347,9 @@ def combination_weights(residuals, outputs, alternative):
         return float(np.mean(np.abs(a - u * s - v * o))), v, u
 
     inner = minimize_scalar(lambda u: best(u)[0], bounds=(0.0, 1.0), method="bounded", options={"xatol": 1e-4})
-    _, v, u = min(best(0.0), best(1.0), best(float(inner.x)), key=lambda c: (c[0], c[2]))  # ties: less u
+    candidates = sorted([best(0.0), best(1.0), best(float(inner.x))], key=lambda c: c[2])
+    lowest = min(c[0] for c in candidates)
+    # the smallest u whose error is the lowest up to round-off: an alternative
+    # that adds nothing gets no weight
+    _, v, u = next(c for c in candidates if c[0] <= lowest * (1 + 1e-9) + 1e-15)
     return v, u

@@ -101,6 +101,12 @@ def test_combination_weights_minimize_the_mean_absolute_error_over_the_simplex()
     assert v >= 0 and u >= 0 and v + u <= 1 + 1e-12
 
 
+def test_combination_weights_break_ties_towards_the_estimator_and_baseline():
+    # an alternative equal to the outputs: every split of the same total weight forecasts alike
+    outputs = np.array([1.0, 2.0, -1.0])[:, None, None]
+    assert combination_weights(2 * outputs - outputs, outputs, outputs) == (1.0, 0.0)
+
+
 def test_combination_weights_of_many_errors_are_chosen_from_a_reproducible_subset():
     rng = np.random.RandomState(3)
     outputs, alternative = rng.randn(2, 50_000, 3, 1)  # 150,000 errors
