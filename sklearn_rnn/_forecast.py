@@ -837,8 +837,14 @@ class Forecaster(BaseEstimator):
             self, panel, ends, sid, X, Y, estimator, fixed_epochs=fixed_epochs
         )
         self._set_combination(residuals, outputs, decomposition)
+        self._record_data(panel, first_end + 1)
+        self._fitted_params = self.get_params(deep=True)
+        return self
 
-        keep = first_end + 1
+    def _record_data(self, panel, keep):
+        """Keep the last ``keep`` rows of each series, which ``predict`` and
+        ``update`` forecast from, and set the attributes that describe the
+        training data (``series_``, ``scale_``, ``cutoff_``)."""
         self._history = np.stack([panel.values[o - keep : o] for o in panel.offsets[1:]])
         self._keys = panel.keys
         self._last = panel.last
@@ -848,8 +854,6 @@ class Forecaster(BaseEstimator):
             del self.series_
         self.scale_ = self._scale if self._is_panel else self._scale[0]
         self._set_cutoff()
-        self._fitted_params = self.get_params(deep=True)
-        return self
 
     def _set_combination(self, residuals, outputs, decomposition):
         """The weights of the baseline and the seasonal decomposition forecast,
