@@ -63,6 +63,13 @@ def spread(values, lag):
     return std if std > floor else 1.0
 
 
+def _same_season_rows(ends, horizon, period):
+    """For each end and step ``1..horizon`` ahead, the row of the last observed
+    value of the same season: ``(len(ends), horizon)``."""
+    k = np.arange(1, horizon + 1)
+    return ends[:, None] + k - period * ((k - 1) // period + 1)
+
+
 def _window_rows(y, ends, window_size, shift=0):
     """Rows ``end - window_size + 1 - shift .. end - shift`` of ``y`` for each end: ``(n, window_size, k)``."""
     return y[ends[:, None] + np.arange(1 - window_size, 1) - shift]
@@ -147,10 +154,7 @@ class SeasonalNaiveEncoding(_BaselineEncoding):
 
     def reference(self, y, ends, horizon, level):
         """The seasonal-naive forecast from each end, ``(n, horizon, k)``."""
-        m = self.period
-        k = np.arange(1, horizon + 1)
-        source = ends[:, None] + k - m * ((k - 1) // m + 1)  # last observed value of the same season
-        return y[source]
+        return y[_same_season_rows(ends, horizon, self.period)]
 
 
 class LevelEncoding(_BaselineEncoding):
@@ -281,8 +285,7 @@ def seasonal_decomposition(y, ends, horizon, period, n_seasons):
     forecasts : ndarray of shape (len(ends), horizon, k)
     """
     m = period
-    k = np.arange(1, horizon + 1)
-    source = ends[:, None] + k - m * ((k - 1) // m + 1)  # the last observed value of the same season
+    source = _same_season_rows(ends, horizon, m)
     pattern = sum(y[source - j * m] for j in range(n_seasons)) / n_seasons
     # summed a row at a time: memory of one value per origin, not of a window
     last = sum(y[ends - i] for i in range(m))
