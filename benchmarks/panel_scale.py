@@ -23,9 +23,10 @@ epoch, a smoke run of a minute or less). Two parts:
    windows as the defaults use on panels this size) trained for exactly
    ``--epochs`` (1) epochs, one copy: the cost of building the windows, of an
    epoch, of predicting, and the memory are those of the defaults, while the
-   total stays bounded. The defaults themselves (``--defaults``) train 5
-   copies, each until early stopping (at least 31 epochs) and again on all
-   windows: hundreds of epochs, hours for 10,000 series on 2 cores. Each child
+   total stays bounded. The defaults themselves (``--defaults``) train 3
+   copies and 2 calibration copies, each until early stopping (at least 6
+   epochs on panels this size): tens of epochs, hours for 10,000 series on 2
+   cores. Each child
    first fits a 3-series panel, so that one-off imports (``torch._dynamo``,
    pulled in by the first optimizer, about 5 s) are not counted.
 

@@ -283,7 +283,9 @@ def test_default_estimator_batches_grow_on_many_windows():
     from sklearn_rnn._forecast import default_estimator
 
     assert default_estimator(2048).batch_size == 32
+    assert default_estimator(2048).n_iter_no_change == 10
     assert default_estimator(64 * 100).batch_size == 100
+    assert default_estimator(64 * 100).n_iter_no_change == 5
     assert default_estimator(10**7).batch_size == 1024
 
 
