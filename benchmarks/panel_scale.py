@@ -19,7 +19,7 @@ epoch, a smoke run of a minute or less). Two parts:
    slows the code down.
 
    The Forecaster gets its default network (``LSTMRegressor(hidden_size=32,
-   loss="absolute_error", learning_rate_init=3e-3)``, batches of 1024
+   loss="absolute_error", learning_rate_init=1e-2)``, batches of 1024
    windows as the defaults use on panels this size) trained for exactly
    ``--epochs`` (1) epochs, one copy: the cost of building the windows, of an
    epoch, of predicting, and the memory are those of the defaults, while the
@@ -98,7 +98,7 @@ def make_forecaster(horizon, epochs, seed=0):
     network = LSTMRegressor(
         hidden_size=32,
         loss="absolute_error",
-        learning_rate_init=3e-3,
+        learning_rate_init=1e-2,
         batch_size=1024,  # what the defaults use on more than 65,536 windows
         max_iter=epochs,
         early_stopping=False,
