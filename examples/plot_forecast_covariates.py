@@ -8,8 +8,10 @@ holidays, planned promotions or prices, weather forecasts. Naming them in
 ``future_covariates`` lets a :class:`~sklearn_rnn.Forecaster` see them not
 only over the past window but also over the ``horizon`` periods it forecasts;
 ``predict(future=...)`` then takes their values for those periods.
-:func:`~sklearn_rnn.calendar_features` makes calendar columns from the index,
-without code of your own.
+Calendar columns need no code of your own: ``calendar=["day_of_week"]``
+computes them from the index, for the past and the forecast periods
+(:func:`~sklearn_rnn.calendar_features` makes the same columns, to add
+yourself).
 
 Here: daily sales of three shops, higher on weekends and on promotion days
 (planned weeks ahead), forecast four weeks ahead with and without those
@@ -27,7 +29,7 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import Ridge
 
-from sklearn_rnn import Forecaster, calendar_features
+from sklearn_rnn import Forecaster
 
 rng = np.random.RandomState(0)
 days = pd.date_range("2023-01-02", periods=364, freq="D")
@@ -40,13 +42,6 @@ for shop, size in [("north", 200.0), ("south", 80.0), ("west", 500.0)]:
 data = pd.concat(shops, names=["shop", "day"])
 
 # %%
-# Calendar columns: one 0/1 column per day of the week, computed from the
-# index of the panel (its time level).
-calendar = calendar_features(data.index, ["day_of_week"])
-data = data.join(calendar)
-list(data.columns)
-
-# %%
 # The last four weeks of each shop are kept aside; their promotions and
 # calendar are known in advance, their sales are not.
 horizon = 28
@@ -57,26 +52,28 @@ train = data.drop(test.index)
 # Two forecasters
 # ---------------
 #
-# The same model, once with the promotions and the calendar as covariates
-# known in advance, once with past values only (the promotions are then past
-# covariates, and the weekly cycle is left to the seasonal-naive baseline,
-# ``seasonal_period`` being 7 for daily data). The estimator here is a
+# The same model, once with the promotions and the calendar (one 0/1 column
+# per day of the week, from the index) as covariates known in advance, once
+# with past values only (the promotions are then past covariates, and the
+# weekly cycle is left to the seasonal-naive baseline, ``seasonal_period``
+# being 7 for daily data). The estimator here is a
 # :class:`~sklearn.linear_model.Ridge` on the flattened windows: it maps each
 # known future value to each forecast day directly, and fits in a blink. The
 # default estimator (``Forecaster(horizon=horizon, ...)`` without one) does
 # the same with a recurrent network and a decoder that reads each future
 # day's covariates for that day's forecast; on so small a data set (three
 # shops, one year) it is slower and, here, less accurate than the Ridge.
-known = ["promo", *calendar.columns]
-with_future = Forecaster(Ridge(), window_size=14, horizon=horizon, target="sales", future_covariates=known)
+with_future = Forecaster(
+    Ridge(), window_size=14, horizon=horizon, target="sales", future_covariates=["promo"], calendar=["day_of_week"]
+)
 with_future.fit(train)
 past_only = Forecaster(Ridge(), window_size=14, horizon=horizon, target="sales").fit(train)
 
 # %%
-# ``predict`` needs the future values of the known covariates: a frame indexed
-# like the forecast, which ``future_index()`` gives. Here the test rows hold
-# them (their sales are not used); calendar columns alone could be built with
-# ``calendar_features(with_future.future_index(), ["day_of_week"])``.
+# ``predict`` needs the future values of the promotions: a frame indexed like
+# the forecast, which ``future_index()`` gives. Here the test rows hold them
+# (their sales are not used). The calendar columns of the forecast days are
+# computed by the forecaster.
 future = test.loc[with_future.future_index()]
 forecast = with_future.predict(future=future)
 blind = past_only.predict()

@@ -4,6 +4,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import StrOptions, validate_params
 
+from ._season import period_from_frequency
+
 __all__ = ["calendar_features"]
 
 # feature: (smallest value, number of values in a cycle)
@@ -17,6 +19,44 @@ _CYCLES = {
     "quarter": (1, 4),
 }
 _FEATURES = set(_CYCLES) | {"weekend"}
+# the feature that numbers the periods of the usual season of a frequency
+_SEASON_FEATURE = (
+    ((pd.offsets.QuarterBegin, pd.offsets.QuarterEnd, pd.offsets.BQuarterBegin, pd.offsets.BQuarterEnd), "quarter"),
+    (
+        (
+            pd.offsets.MonthBegin,
+            pd.offsets.MonthEnd,
+            pd.offsets.BusinessMonthBegin,
+            pd.offsets.BusinessMonthEnd,
+            pd.offsets.CustomBusinessMonthBegin,
+            pd.offsets.CustomBusinessMonthEnd,
+        ),
+        "month",
+    ),
+    ((pd.offsets.Week,), "week_of_year"),
+    ((pd.offsets.Day, pd.offsets.BusinessDay, pd.offsets.CustomBusinessDay), "day_of_week"),
+)
+_DAY_NANOS = 86_400 * 10**9
+
+
+def season_feature(freq):
+    """The calendar feature that numbers the periods of the usual season of ``freq``, or None.
+
+    ``"quarter"`` for quarterly data, ``"month"`` for monthly, ``"week_of_year"``
+    for weekly, ``"day_of_week"`` for daily and business-daily, ``"hour"`` below
+    a day; None where :func:`~sklearn_rnn._season.period_from_frequency` finds
+    no season (yearly data, multiples that do not divide the cycle) and for
+    semi-monthly data.
+    """
+    offset = pd.tseries.frequencies.to_offset(freq)
+    if period_from_frequency(offset) == 1:
+        return None
+    for classes, feature in _SEASON_FEATURE:
+        if isinstance(offset, classes):
+            return feature
+    if isinstance(offset, pd.offsets.Tick):
+        return "day_of_week" if offset.nanos == _DAY_NANOS else "hour"
+    return None
 
 
 def _values(times, feature):

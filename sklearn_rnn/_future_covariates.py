@@ -12,6 +12,7 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
+from ._calendar import calendar_features
 from ._panel import check_level_order
 
 __all__ = ["FutureCovariates", "column_roles", "fit_target"]
@@ -85,9 +86,11 @@ class FutureCovariates:
         Periods forecast at once.
     """
 
-    def __init__(self, positions, columns, time, horizon):
-        self.positions = list(positions)
-        self.names = [columns[i] for i in self.positions] if columns is not None else list(self.positions)
+    def __init__(self, positions, columns, time, horizon, calendar=(), calendar_positions=()):
+        self.names = [columns[i] for i in positions] if columns is not None else list(positions)
+        self.calendar = list(calendar)
+        # the user's columns, then the calendar columns that follow the data's
+        self.positions = list(positions) + list(calendar_positions)
         self.time = time
         self.horizon = horizon
 
@@ -95,8 +98,8 @@ class FutureCovariates:
         return bool(self.positions)
 
     def check_argument(self, future):
-        """Raise if ``future`` is given to a forecaster without future covariates."""
-        if future is not None and not self.positions:
+        """Raise if ``future`` is given to a forecaster without future covariates of the user's."""
+        if future is not None and not self.names:
             raise ValueError(
                 "future is for the values of future_covariates, and this forecaster has none; "
                 "set future_covariates=[...] and fit again, or leave future out."
@@ -104,6 +107,9 @@ class FutureCovariates:
 
     def rows(self, future, keys, lasts, counts, what="future", context=None):
         """Values of the future covariates for the periods after each series' last one.
+
+        The user's columns come from ``future``, the calendar columns from
+        the periods' labels.
 
         Parameters
         ----------
@@ -134,12 +140,24 @@ class FutureCovariates:
             If ``future`` is missing, of the wrong kind, lacks a column, is
             misaligned or short, has duplicated labels or missing values.
         """
-        names = self.names
-        n_future = len(self.positions)
         n_max = int(max(counts)) if len(counts) else 0
-        block = np.full((len(lasts), n_max, n_future), np.nan)
+        block = np.full((len(lasts), n_max, len(self.positions)), np.nan)
         if n_max == 0:
             return block
+        n_given = len(self.names)
+        if n_given:
+            self._given(block[:, :, :n_given], future, keys, lasts, counts, what, context)
+        if self.calendar:
+            labels = self.time.future_each(lasts, n_max)
+            block[:, :, n_given:] = calendar_features(labels, self.calendar).to_numpy().reshape(len(lasts), n_max, -1)
+            block[np.arange(n_max)[None, :] >= np.asarray(counts)[:, None]] = np.nan
+        return block
+
+    def _given(self, block, future, keys, lasts, counts, what, context):
+        """Fill ``block`` ``(n_series, n_max, n_given)`` with the user's future covariates from ``future``."""
+        names = self.names
+        n_future = len(names)
+        n_max = block.shape[1]
         if self.time.kind == "array":
             if future is None:
                 raise ValueError(
@@ -156,7 +174,7 @@ class FutureCovariates:
             if not np.isfinite(rows[:n_max]).all():
                 raise ValueError(f"{what} has missing or infinite values; fill them.")
             block[0] = rows[:n_max]
-            return block
+            return
         labels = self.time.future_each(lasts, n_max)
         wanted = (np.arange(n_max)[None, :] < np.asarray(counts)[:, None]).reshape(-1)
         if keys is None:
@@ -189,8 +207,7 @@ class FutureCovariates:
                 f"{what} has {int(bad.sum())} missing or infinite value(s) in the periods to forecast, the first "
                 f"in {names[col]!r} at {expected[row]!r}. Future covariates must be known for every period."
             )
-        block.reshape(-1, n_future)[wanted] = taken
-        return block
+        block[wanted.reshape(block.shape[:2])] = taken
 
     def _check_frame(self, future, expected, keys, what):
         """``future`` as a DataFrame with the future covariate columns, its index

@@ -45,6 +45,7 @@ __all__ = [
     "period_from_frequency",
     "seasonal_autocorrelation",
     "is_seasonal",
+    "position_effect",
     "detect_period",
     "choose_seasonal_period",
     "resolve_seasonal_period",
@@ -337,6 +338,59 @@ def is_seasonal(y, period):
     """
     result = seasonal_autocorrelation(y, period)
     return result is not None and result[0] > result[1]
+
+
+def position_effect(series, positions):
+    """p-value of the test that a period's change does not depend on its position in the season.
+
+    The Kruskal-Wallis test (Kruskal & Wallis, 1952) of the first
+    differences grouped by position, the rank test of stable seasonality
+    that X-13ARIMA-SEATS and JDemetra+ run on the differenced series
+    (``seastests::kw`` in R). The differences of several series are pooled,
+    each divided by its mean absolute difference, so that the test asks
+    whether one position effect is common to the series, which is what a
+    global model can learn from the position. It detects a season too
+    weak or irregular for the autocorrelation of :func:`is_seasonal`.
+
+    Parameters
+    ----------
+    series : list of ndarray of shape (n_rows,) or (n_rows, n_columns)
+        The series (or several columns of one), each in time order.
+    positions : list of ndarray of shape (n_rows,)
+        The position of each row in the season (0, 1, ...), by series.
+
+    Returns
+    -------
+    p_value : float
+        1.0 when fewer than two positions hold two or more changes, or
+        every series is flat.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.RandomState(0)
+    >>> quarter = np.arange(80) % 4
+    >>> weak = np.cumsum(rng.randn(80)) + 0.8 * (quarter == 3)
+    >>> position_effect([weak], [quarter]) < 0.05
+    True
+    >>> position_effect([np.cumsum(rng.randn(80))], [quarter]) < 0.05
+    False
+    """
+    from scipy.stats import kruskal
+
+    changes, at = [], []
+    for y, position in zip(series, positions, strict=True):
+        d = np.diff(np.asarray(y, dtype=np.float64).reshape(len(y), -1), axis=0)
+        scale = np.abs(d).mean(axis=0) if len(d) else np.zeros(d.shape[1])
+        kept = scale > 0
+        changes.append((d[:, kept] / scale[kept]).ravel())
+        at.append(np.repeat(np.asarray(position)[1:], kept.sum()))
+    changes, at = np.concatenate(changes), np.concatenate(at)
+    groups = [changes[at == k] for k in np.unique(at)]
+    groups = [g for g in groups if len(g) >= 2]
+    if len(groups) < 2 or np.ptp(changes) == 0:
+        return 1.0
+    return float(kruskal(*groups).pvalue)
 
 
 def _search(y, max_period, min_autocorrelation):

@@ -264,3 +264,110 @@ def test_calendar_features_as_future_covariates():
     ).fit(train)
     forecast = forecaster.predict(future=calendar_features(forecaster.future_index(), ["day_of_week"]))
     np.testing.assert_allclose(forecast.to_numpy(), data["visits"].iloc[126:].to_numpy(), atol=4.0)
+
+
+# -- the calendar option ---------------------------------------------------------------------
+
+
+def test_calendar_option_equals_calendar_columns_given_as_future_covariates():
+    data = promotions(140)
+    columns = calendar_features(data.index, ["day_of_week"])
+    by_hand = fitted(data.iloc[:110].join(columns), calendar=None, future_covariates=list(columns.columns))
+    option = fitted(data.iloc[:110], calendar=["day_of_week"])
+    assert option.calendar_ == ["day_of_week"] and by_hand.calendar_ == []
+    assert option.n_features_in_ == 2 and list(option.feature_names_in_) == ["sales", "promo"]
+    assert option.estimators_[0].n_features_in_ == by_hand.estimators_[0].n_features_in_
+    # predict computes the future calendar itself, from the end of fit, of update and of given data
+    future = calendar_features(by_hand.future_index(), ["day_of_week"])
+    pd.testing.assert_series_equal(option.predict(), by_hand.predict(future=future))
+    recent = data.iloc[80:117]
+    pd.testing.assert_series_equal(
+        option.predict(data=recent), by_hand.predict(data=recent.join(columns), future=columns)
+    )
+    # score, block by block, and a last block that runs past the data
+    new = data.iloc[110:126]
+    assert option.score(new) == pytest.approx(by_hand.score(new.join(columns), future=columns))
+    option.update(new)
+    by_hand.update(new.join(columns))
+    pd.testing.assert_series_equal(option.predict(), by_hand.predict(future=columns))
+    assert option.predict_interval().equals(by_hand.predict_interval(future=columns))
+    # no future= for a forecaster whose only future columns are the calendar's
+    with pytest.raises(ValueError, match="future is for the values of future_covariates"):
+        option.predict(future=columns)
+
+
+def test_calendar_option_with_a_panel_and_with_future_covariates():
+    data = promotions(130)
+    panel = pd.concat({"a": data, "b": data.assign(sales=data["sales"] * 2 + 1)}, names=["id", "day"])
+    columns = calendar_features(panel.index, ["day_of_week", "weekend"])
+    train, test = panel.groupby(level=0).head(120), panel.groupby(level=0).tail(10)
+    option = fitted(train, calendar=["day_of_week", "weekend"], future_covariates=["promo"])
+    by_hand = fitted(train.join(columns), calendar=None, future_covariates=["promo", *columns.columns])
+    future = test.groupby(level=0).head(4)
+    forecast = option.predict(future=future)
+    pd.testing.assert_series_equal(forecast, by_hand.predict(future=future.join(columns)))
+    assert forecast.index.equals(future.index)
+    # the user's future covariates are still needed, and named
+    with pytest.raises(ValueError, match=r"future_covariates=\['promo'\]"):
+        option.predict()
+
+
+def test_calendar_auto_adds_the_season_position_only_where_the_data_turned_the_season_down():
+    rng = np.random.RandomState(0)
+    quarters = pd.period_range("2000Q1", periods=80, freq="Q")
+    # a fourth-quarter bump too weak for the autocorrelation test, but a position effect all the same
+    weak = pd.Series(100 + rng.randn(80).cumsum() + 0.8 * (quarters.quarter == 4), index=quarters)
+    small = LinearRegression()
+    unconfirmed = Forecaster(small, horizon=4).fit(weak)
+    assert unconfirmed.seasonal_period_ == 1 and unconfirmed.calendar_ == ["quarter"]
+    assert Forecaster(small, horizon=4, calendar=None).fit(weak).calendar_ == []
+    forecast = unconfirmed.predict()
+    assert len(forecast) == 4 and np.isfinite(forecast).all()
+    # no season at all (the changes do not depend on the quarter): nothing added
+    walk = pd.Series(100 + rng.randn(80).cumsum(), index=quarters)
+    no_season = Forecaster(small, horizon=4).fit(walk)
+    assert no_season.seasonal_period_ == 1 and no_season.calendar_ == []
+    # the same in a panel, whose series are tested together
+    panel = pd.concat({"a": weak, "b": weak * 2 + 5}, names=["id", "quarter"])
+    assert Forecaster(small, horizon=4).fit(panel).calendar_ == ["quarter"]
+    # a season in use, a season given, yearly data, an integer index, arrays: nothing added
+    months = pd.date_range("2000-01-01", periods=96, freq="MS")
+    seasonal = pd.Series(10 * np.sin(2 * np.pi * months.month / 12) + rng.randn(96), index=months)
+    assert Forecaster(small, horizon=3).fit(seasonal).calendar_ == []
+    assert Forecaster(small, horizon=4, seasonal_period=1).fit(weak).calendar_ == []
+    years = pd.Series(weak.to_numpy(), index=pd.period_range("1900", periods=80, freq="Y"))
+    assert Forecaster(small, horizon=4).fit(years).calendar_ == []
+    assert Forecaster(small, horizon=4).fit(weak.reset_index(drop=True)).calendar_ == []
+    assert Forecaster(small, horizon=4).fit(weak.to_numpy()).calendar_ == []
+
+
+@pytest.mark.parametrize(
+    "freq, feature",
+    [
+        ("MS", "month"),
+        ("QE", "quarter"),
+        ("W-SUN", "week_of_year"),
+        ("D", "day_of_week"),
+        ("B", "day_of_week"),
+        ("h", "hour"),
+        ("30min", "hour"),
+        ("2MS", "month"),
+        ("YS", None),
+        ("5MS", None),
+        ("SMS", None),
+    ],
+)
+def test_season_feature_of_each_frequency(freq, feature):
+    from sklearn_rnn._calendar import season_feature
+
+    assert season_feature(freq) == feature
+
+
+def test_calendar_option_errors_name_the_problem():
+    data = promotions()
+    with pytest.raises(ValueError, match=r"calendar=\['day_of_week'\] needs data indexed by dates or periods"):
+        fitted(data.reset_index(drop=True), calendar=["day_of_week"])
+    with pytest.raises(ValueError, match=r"Unknown calendar feature\(s\) \['weekday'\]"):
+        fitted(data, calendar=["weekday"])
+    with pytest.raises(ValueError, match="calendar"):
+        fitted(data, calendar="monthly")

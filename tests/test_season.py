@@ -272,3 +272,30 @@ def test_detection_without_a_frequency_reasons():
 @pytest.mark.parametrize(("y", "period"), [(monthly(), 12), (weekly(), 52)])
 def test_forecaster_finds_the_issue_examples_seasons(y, period):
     assert Forecaster(Ridge(), horizon=4).fit(y).seasonal_period_ == period
+
+
+def test_position_effect_pools_the_scaled_changes_of_every_series():
+    from scipy.stats import kruskal
+
+    from sklearn_rnn._season import position_effect
+
+    rng = np.random.RandomState(0)
+    position = np.arange(41) % 4
+    a, b = rng.randn(41).cumsum(), 10 * rng.randn(41).cumsum()
+    da, db = np.diff(a), np.diff(b)
+    changes = np.r_[da / np.abs(da).mean(), db / np.abs(db).mean()]
+    at = np.r_[position[1:], position[1:]]
+    expected = kruskal(*[changes[at == k] for k in range(4)]).pvalue
+    assert position_effect([a, b], [position, position]) == pytest.approx(expected)
+    # two columns of one series count as two series; a flat one is left out
+    both = np.column_stack([a, b])
+    assert position_effect([both], [position]) == pytest.approx(expected)
+    assert position_effect([np.column_stack([a, np.ones(41)])], [position]) == pytest.approx(
+        position_effect([a], [position])
+    )
+    # a position effect in the changes is found, in each series' own units
+    bump = (position == 3) * 1.5
+    assert position_effect([a + bump, 100 * (b / 10 + bump)], [position, position]) < 1e-3
+    # nothing to compare: flat series, or one position
+    assert position_effect([np.ones(41)], [position]) == 1.0
+    assert position_effect([a], [np.zeros(41, dtype=int)]) == 1.0
