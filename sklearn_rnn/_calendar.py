@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import StrOptions, validate_params
 
-from ._season import period_from_frequency
+from ._forecast_index import _article
+from ._season import period_from_frequency, position_effect
 
 __all__ = ["calendar_features"]
 
@@ -37,6 +38,8 @@ _SEASON_FEATURE = (
     ((pd.offsets.Day, pd.offsets.BusinessDay, pd.offsets.CustomBusinessDay), "day_of_week"),
 )
 _DAY_NANOS = 86_400 * 10**9
+# Significance level of the test that calendar="auto" runs for a position effect.
+_POSITION_EFFECT_LEVEL = 0.05
 
 
 def season_feature(freq):
@@ -165,3 +168,50 @@ def calendar_features(index, features=("day_of_week", "month"), *, encoding="one
             columns[f"{feature}_sin"] = np.sin(angle)
             columns[f"{feature}_cos"] = np.cos(angle)
     return pd.DataFrame(columns, index=index)
+
+
+def resolve_calendar(calendar, panel, *, unconfirmed):
+    """The calendar features that a :class:`~sklearn_rnn.Forecaster`'s ``calendar`` gives the data of ``panel``.
+
+    Parameters
+    ----------
+    calendar : "auto", list of str or None
+        The forecaster's parameter.
+    panel : Panel
+        The data seen in fit (the targets among its columns).
+    unconfirmed : bool
+        Whether ``seasonal_period="auto"`` turned the frequency's season
+        down; "auto" adds a feature only then.
+
+    Returns
+    -------
+    features : list of str
+        Possibly empty. "auto": the feature numbering the periods of the
+        frequency's season when :func:`~sklearn_rnn._season.position_effect`
+        finds the targets' changes to depend on it at the 5% level.
+
+    Raises
+    ------
+    ValueError
+        For features on data not indexed by dates or periods, or unknown
+        features.
+    """
+    dated = panel.time.kind in ("datetime", "period")
+    if calendar is None:
+        return []
+    if isinstance(calendar, str):  # "auto"
+        feature = season_feature(panel.time.freq) if dated and unconfirmed else None
+        if feature is None:
+            return []
+        position = calendar_features(panel.labels, [feature]).to_numpy().argmax(axis=1)
+        rows = [slice(a, b) for a, b in zip(panel.offsets[:-1], panel.offsets[1:], strict=True)]
+        effect = position_effect([panel.values[r, panel.targets] for r in rows], [position[r] for r in rows])
+        return [feature] if effect < _POSITION_EFFECT_LEVEL else []
+    features = list(calendar)
+    if features and not dated:
+        raise ValueError(
+            f"calendar={features} needs data indexed by dates or periods; the data have "
+            f"{_article(panel.time.describe())}. Set calendar=None, or index the data by time."
+        )
+    calendar_features(panel.labels[:1], features)  # raises for unknown features
+    return features

@@ -12,7 +12,7 @@ from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._calendar import calendar_features, season_feature
+from ._calendar import calendar_features, resolve_calendar
 from ._data import constant_below
 from ._encoding import baseline_weight, combination_weights, make_encoding, seasonal_decomposition, spread
 from ._ensemble import fit_ensemble, predict_mean
@@ -21,7 +21,7 @@ from ._future_covariates import FutureCovariates, column_roles, fit_target
 from ._intervals import bounds_frame, calibration_residuals, check_coverage, check_quantiles, quantile_offsets
 from ._panel import is_panel, read_panel
 from ._regressor import LSTMRegressor
-from ._season import choose_seasonal_period, position_effect
+from ._season import choose_seasonal_period
 from ._warnings import warn_at_caller
 
 __all__ = ["Forecaster"]
@@ -30,8 +30,6 @@ __all__ = ["Forecaster"]
 _MIN_AUTO_WINDOWS = 20
 # Series of a panel whose seasons are checked by seasonal_period="auto".
 _SEASON_SAMPLE = 200
-# Significance level of the test that calendar="auto" runs for a position effect.
-_POSITION_EFFECT_LEVEL = 0.05
 # Training windows above which the default estimator takes larger batches and a shorter patience.
 _MANY_WINDOWS = 2048
 # Float64 elements of the temporary arrays used to build one chunk of windows.
@@ -588,38 +586,10 @@ class Forecaster(BaseEstimator):
         panel.targets = self._target_positions
         return self._with_calendar(panel)
 
-    def _resolve_calendar(self, panel):
-        """The calendar features of ``calendar`` (a list, possibly empty) for the data of ``panel``."""
-        dated = panel.time.kind in ("datetime", "period")
-        if self.calendar is None:
-            return []
-        if isinstance(self.calendar, str):  # "auto"
-            # only where the data turned the frequency's season down (a
-            # seasonal_period given by the user is their choice) and the
-            # changes still differ by position in it
-            unconfirmed = self.seasonal_period == "auto" and self.seasonal_period_ == 1
-            feature = season_feature(panel.time.freq) if dated and unconfirmed else None
-            if feature is None:
-                return []
-            position = calendar_features(panel.labels, [feature]).to_numpy().argmax(axis=1)
-            rows = [slice(a, b) for a, b in zip(panel.offsets[:-1], panel.offsets[1:], strict=True)]
-            series = [panel.values[r, self._target_positions] for r in rows]
-            effect = position_effect(series, [position[r] for r in rows])
-            return [feature] if effect < _POSITION_EFFECT_LEVEL else []
-        features = list(self.calendar)
-        if features and not dated:
-            raise ValueError(
-                f"calendar={features} needs data indexed by dates or periods; the data have "
-                f"{_article(panel.time.describe())}. Set calendar=None, or index the data by time."
-            )
-        calendar_features(panel.labels[:1], features)  # raises for unknown features
-        return features
-
     def _with_calendar(self, panel):
         """``panel`` with the columns of ``calendar_`` after the data's columns."""
         if self.calendar_:
-            columns = calendar_features(panel.labels, self.calendar_).to_numpy()
-            panel.values = np.hstack([panel.values, columns])
+            panel.values = np.hstack([panel.values, calendar_features(panel.labels, self.calendar_).to_numpy()])
         return panel
 
     # -- windows ---------------------------------------------------------------------
@@ -866,7 +836,9 @@ class Forecaster(BaseEstimator):
         self._names = panel.names
 
         self.seasonal_period_, self.seasonal_period_reason_ = self._seasonal_period(panel)
-        self.calendar_ = self._resolve_calendar(panel)
+        self.calendar_ = resolve_calendar(
+            self.calendar, panel, unconfirmed=self.seasonal_period == "auto" and self.seasonal_period_ == 1
+        )
         given, n_columns = self._future_positions, panel.values.shape[1]
         panel = self._with_calendar(panel)
         calendar = list(range(n_columns, panel.values.shape[1]))

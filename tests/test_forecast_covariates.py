@@ -285,8 +285,10 @@ def test_calendar_option_equals_calendar_columns_given_as_future_covariates():
         option.predict(data=recent), by_hand.predict(data=recent.join(columns), future=columns)
     )
     # score, block by block, and a last block that runs past the data
-    new = data.iloc[110:126]
+    new = data.iloc[110:125]  # 15 rows: the last block of 4 runs one period past them
     assert option.score(new) == pytest.approx(by_hand.score(new.join(columns), future=columns))
+    with pytest.raises(ValueError, match="past the end of future_data"):
+        by_hand.score(new.join(columns))
     option.update(new)
     by_hand.update(new.join(columns))
     pd.testing.assert_series_equal(option.predict(), by_hand.predict(future=columns))
