@@ -86,10 +86,12 @@ def calendar_features(index, features=("day_of_week", "month"), *, encoding="one
     """Calendar columns computed from time labels: day of week, month, ...
 
     Calendar columns are known for any future period, so they are the
-    simplest known-future covariates: add them to the data and name them in
-    :class:`Forecaster`'s ``future_covariates``, then pass the same columns
-    for the forecast periods to ``predict`` (see the example). No holiday
-    calendar is applied.
+    simplest known-future covariates. :class:`Forecaster`'s ``calendar``
+    parameter adds these columns (one-hot) itself, for the past and the
+    forecast periods. For another encoding, add them to the data and name
+    them in ``future_covariates``, then pass the same columns for the
+    forecast periods to ``predict`` (see the example). No holiday calendar
+    is applied.
 
     Parameters
     ----------
@@ -124,7 +126,7 @@ def calendar_features(index, features=("day_of_week", "month"), *, encoding="one
 
     See Also
     --------
-    Forecaster : Its ``future_covariates`` take these columns.
+    Forecaster : Its ``calendar`` adds these columns; its ``future_covariates`` take them.
 
     Examples
     --------
@@ -148,7 +150,8 @@ def calendar_features(index, features=("day_of_week", "month"), *, encoding="one
     times = index.get_level_values(-1) if isinstance(index, pd.MultiIndex) else index
     if not isinstance(times, (pd.DatetimeIndex, pd.PeriodIndex)):
         raise ValueError(
-            f"calendar_features needs dates or periods; the labels are a {type(times).__name__} of dtype {times.dtype}."
+            f"calendar_features needs dates or periods; the labels are {_article(type(times).__name__)} of dtype "
+            f"{times.dtype}."
         )
     unknown = [f for f in features if f not in _FEATURES]
     if unknown:
@@ -208,6 +211,9 @@ def resolve_calendar(calendar, panel, *, unconfirmed):
         effect = position_effect([panel.values[r, panel.targets] for r in rows], [position[r] for r in rows])
         return [feature] if effect < _POSITION_EFFECT_LEVEL else []
     features = list(calendar)
+    repeated = sorted({f for f in features if features.count(f) > 1})
+    if repeated:
+        raise ValueError(f"calendar names {repeated} more than once; name each feature once.")
     if features and not dated:
         raise ValueError(
             f"calendar={features} needs data indexed by dates or periods; the data have "

@@ -17,7 +17,7 @@ from ._data import constant_below
 from ._encoding import baseline_weight, combination_weights, make_encoding, seasonal_decomposition, spread
 from ._ensemble import fit_ensemble, predict_mean
 from ._forecast_index import _article
-from ._future_covariates import FutureCovariates, column_roles, fit_target
+from ._future_covariates import FutureCovariates, check_future_steps, column_roles, fit_target
 from ._intervals import bounds_frame, calibration_residuals, check_coverage, check_quantiles, quantile_offsets
 from ._panel import is_panel, read_panel
 from ._regressor import LSTMRegressor
@@ -273,7 +273,7 @@ class Forecaster(BaseEstimator):
         Covariate columns whose values are known in advance for the
         ``horizon`` periods to forecast (names for a DataFrame, positions for
         an array). :meth:`predict` then needs their future values as
-        ``future``. Build calendar columns with :func:`calendar_features`.
+        ``future``. Calendar columns need not be given: see ``calendar``.
 
     calendar : "auto", list of str or None, default="auto"
         Calendar columns computed from the index and given to the estimator
@@ -762,7 +762,8 @@ class Forecaster(BaseEstimator):
             for i in sample.astype(int)
         )
         period, count = votes.most_common(1)[0]
-        return period, f"{period}: the season found in {count} of {len(sample)} series sampled across the panel"
+        found = "no season" if period == 1 else "the season"
+        return period, f"{period}: {found} found in {count} of {len(sample)} series sampled across the panel"
 
     def _too_short(self, panel, needed, what, first_end):
         """Series with fewer than ``needed`` rows: raise, or (``short_series="drop"``) warn and return the rest."""
@@ -875,6 +876,7 @@ class Forecaster(BaseEstimator):
             estimator.set_params(early_stopping=False, max_iter=30)
         if self.estimator is None and self._future_positions:
             estimator.set_params(future_steps=self.horizon)
+        check_future_steps(estimator, bool(self._future_positions), self.horizon)
         self._three_d = get_tags(estimator).input_tags.three_d_array
         X = self._inputs(panel.values, ends, sid, self._scale, self._level)
         Y = self._targets(panel.values, ends, sid, self._scale, self._level)
@@ -883,8 +885,9 @@ class Forecaster(BaseEstimator):
         fixed_epochs = self.estimator is None and self.n_windows_ < 5
         self._warn_if_little_data(panel, preferred, fixed_epochs)
         if self.verbose:
+            calendar = f" Calendar columns: {', '.join(self.calendar_)}." if self.calendar_ else ""
             print(
-                f"Season: {self.seasonal_period_reason_}. Window: {self.window_size_} rows; "
+                f"Season: {self.seasonal_period_reason_}.{calendar} Window: {self.window_size_} rows; "
                 f"{self.n_windows_} training windows.",
                 flush=True,
             )
@@ -1028,8 +1031,8 @@ class Forecaster(BaseEstimator):
             With ``future_covariates``: their values for the ``horizon``
             periods to forecast, indexed like the result (see
             :meth:`future_index`; for a panel, a ``(series, time)``
-            MultiIndex with every forecast series). Extra columns and rows
-            are ignored. For arrays, an array of shape ``(horizon,
+            MultiIndex with every forecast series). Extra columns and the
+            rows of other periods are ignored. For arrays, an array of shape ``(horizon,
             n_future_covariates)``.
 
         Returns

@@ -437,7 +437,7 @@ def check_time_index(data, what="data", *, code=None, expected=None, continuing=
             )
         return TimeIndex("integer", step=step, name=index.name)
     raise ValueError(
-        f"The index of {what} is a {type(index).__name__} of dtype {index.dtype}; a forecaster needs a "
+        f"The index of {what} is {_article(type(index).__name__)} of dtype {index.dtype}; a forecaster needs a "
         f"DatetimeIndex, a PeriodIndex or an integer (Range) index. If the labels are dates, convert them: "
         f"`{var}.index = pd.to_datetime({var}.index)`; else number the rows: "
         f"`{var} = {var}.reset_index(drop=True)`."

@@ -15,7 +15,7 @@ import pandas as pd
 from ._calendar import calendar_features
 from ._panel import check_level_order
 
-__all__ = ["FutureCovariates", "column_roles", "fit_target"]
+__all__ = ["FutureCovariates", "check_future_steps", "column_roles", "fit_target"]
 
 
 def fit_target(data, target, future_covariates):
@@ -69,6 +69,38 @@ def column_roles(panel, future_covariates):
         f.append(position)
     p = [i for i in range(n_columns) if i not in t and i not in f]
     return t, p, f
+
+
+def check_future_steps(estimator, has_future, horizon):
+    """Raise when an estimator's ``future_steps`` does not match the windows a forecaster builds.
+
+    With future covariates (or calendar columns) each window ends with
+    ``horizon`` future steps; without, it has none. A recurrent regressor's
+    ``future_steps`` says how many of the last steps it reads as future
+    inputs: any other number would read past rows as future ones, or
+    future rows as past ones. 0 (reading every step with the recurrent
+    layers) is allowed either way.
+
+    Raises
+    ------
+    ValueError
+        If ``future_steps`` is set without future steps, or differs from
+        ``horizon`` with them.
+    """
+    steps = estimator.get_params(deep=False).get("future_steps") if hasattr(estimator, "get_params") else None
+    if not steps:
+        return
+    if not has_future:
+        raise ValueError(
+            f"The estimator has future_steps={steps}, but the forecaster's windows have no future steps: there are "
+            "no future covariates (future_covariates=[...] or calendar columns). Set future_steps=0 on the "
+            "estimator, or name the covariates known in advance."
+        )
+    if steps != horizon:
+        raise ValueError(
+            f"The estimator has future_steps={steps}, but each window ends with the horizon={horizon} forecast "
+            f"periods of the future covariates; set future_steps={horizon} on the estimator."
+        )
 
 
 class FutureCovariates:

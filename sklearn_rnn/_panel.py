@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
-from ._forecast_index import TimeIndex, _infer_frequency, check_order, check_time_index, guess_frequency
+from ._forecast_index import TimeIndex, _article, _infer_frequency, check_order, check_time_index, guess_frequency
 from ._windowing import check_table
 
 __all__ = ["Panel", "read_panel", "is_panel", "check_level_order"]
@@ -138,8 +138,8 @@ def _time_kind(labels, what, var):
     if pd.api.types.is_integer_dtype(labels.dtype):
         return "integer"
     raise ValueError(
-        f"The time level of the index of {what} is a {type(labels).__name__} of dtype {labels.dtype}; a forecaster "
-        "needs dates, periods or integers. If the labels are dates, convert them: "
+        f"The time level of the index of {what} is {_article(type(labels).__name__)} of dtype {labels.dtype}; a "
+        "forecaster needs dates, periods or integers. If the labels are dates, convert them: "
         f"`{var}.index = {var}.index.set_levels(pd.to_datetime({var}.index.levels[1]), level=1)`."
     )
 
@@ -239,6 +239,26 @@ def _check_series_spacing(labels, offsets, keys, time, what, var, expected):
             )
 
 
+def _check_long_table(data, what, var):
+    """Raise for a long table indexed by time alone: a DataFrame with several
+    rows per period that one of its columns (of strings or integers) tells
+    apart, most likely the column naming the series."""
+    if not isinstance(data, pd.DataFrame) or is_panel(data) or not data.index.has_duplicates:
+        return
+    dtypes = data.dtypes
+    candidates = [c for c in data.columns if not pd.api.types.is_numeric_dtype(dtypes[c])]
+    candidates += [c for c in data.columns if pd.api.types.is_integer_dtype(dtypes[c])]
+    for column in candidates:
+        if not pd.MultiIndex.from_arrays([data[column], data.index]).has_duplicates:
+            duplicated = list(data.index[data.index.duplicated()][:3])
+            raise ValueError(
+                f"The index of {what} has duplicated labels, for example {duplicated}: several rows per period, "
+                f"told apart by column {column!r}. If it names the series of a long table, index {what} by "
+                f"series and time for one global model of all series: "
+                f"`{var} = {var}.set_index({column!r}, append=True).swaplevel().sort_index()`."
+            )
+
+
 def read_panel(data, target, *, what, caller, code=None, time=None, continuing=False):
     """Validate ``data`` (a panel or a single series) and return a :class:`Panel`.
 
@@ -271,6 +291,7 @@ def read_panel(data, target, *, what, caller, code=None, time=None, continuing=F
         raise ValueError(f"{what} is empty: it has no rows.")
     if isinstance(data, pd.DataFrame) and data.shape[1] == 0:
         raise ValueError(f"{what} has no columns: give the values to forecast as a column (or pass a Series).")
+    _check_long_table(data, what, var)
     values, columns, targets = check_table(data, target, caller=caller, ensure_all_finite=False)
     if len(values) == 0:
         raise ValueError(f"{what} is empty: it has no rows.")

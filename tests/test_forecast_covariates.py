@@ -331,7 +331,9 @@ def test_calendar_auto_adds_the_season_position_only_where_the_data_turned_the_s
     assert no_season.seasonal_period_ == 1 and no_season.calendar_ == []
     # the same in a panel, whose series are tested together
     panel = pd.concat({"a": weak, "b": weak * 2 + 5}, names=["id", "quarter"])
-    assert Forecaster(small, horizon=4).fit(panel).calendar_ == ["quarter"]
+    of_panel = Forecaster(small, horizon=4).fit(panel)
+    assert of_panel.calendar_ == ["quarter"]
+    assert of_panel.seasonal_period_reason_ == "1: no season found in 2 of 2 series sampled across the panel"
     # a season in use, a season given, yearly data, an integer index, arrays: nothing added
     months = pd.date_range("2000-01-01", periods=96, freq="MS")
     seasonal = pd.Series(10 * np.sin(2 * np.pi * months.month / 12) + rng.randn(96), index=months)
@@ -373,3 +375,22 @@ def test_calendar_option_errors_name_the_problem():
         fitted(data, calendar=["weekday"])
     with pytest.raises(ValueError, match="calendar"):
         fitted(data, calendar="monthly")
+    with pytest.raises(ValueError, match=r"calendar names \['month'\] more than once"):
+        fitted(data, calendar=["month", "day_of_week", "month"])
+
+
+def test_calendar_columns_are_named_in_the_verbose_line(capsys):
+    fitted(promotions(), calendar=["day_of_week"], verbose=1)
+    assert "Calendar columns: day_of_week. Window: 5 rows" in capsys.readouterr().out
+
+
+def test_an_estimators_future_steps_must_match_the_windows():
+    data = promotions()
+    network = LSTMRegressor(hidden_size=2, max_iter=1, device="cpu", future_steps=4)
+    with pytest.raises(ValueError, match=r"future_steps=4, but the forecaster's windows have no future steps"):
+        fitted(data, estimator=network, calendar=None)
+    with pytest.raises(ValueError, match=r"future_steps=4, .* horizon=2 .*; set future_steps=2"):
+        fitted(data, estimator=network, horizon=2, future_covariates=["promo"])
+    # with them matching, or 0 (every step read by the recurrent layers), it fits
+    fitted(data, estimator=network, calendar=["day_of_week"], n_estimators=1)
+    fitted(data, estimator=network.set_params(future_steps=0), calendar=["day_of_week"], n_estimators=1)

@@ -256,6 +256,21 @@ def test_duplicated_and_unsorted_rows_are_named_and_the_fixes_work():
     Forecaster(Ridge(), window_size=6, horizon=2).fit(run_fix(str(error.value), shuffled))
 
 
+@pytest.mark.parametrize("ids", [["a", "b", "c"], [7, 8, 9]])
+def test_long_table_indexed_by_time_alone_is_named_and_the_fix_works(ids):
+    panel = make_panel().to_frame()
+    keys = panel.index.get_level_values(0).map(dict(zip("abc", ids, strict=True)))
+    long = panel.assign(series_id=keys).reset_index(level=0, drop=True)[["series_id", "y"]]
+    with pytest.raises(ValueError, match=r"told apart by column 'series_id'") as error:
+        Forecaster(Ridge(), window_size=6, horizon=2).fit(long)
+    fixed = run_fix(str(error.value), long)
+    forecaster = Forecaster(Ridge(), window_size=6, horizon=2).fit(fixed)
+    assert list(forecaster.series_) == ids
+    # duplicates that no column tells apart: the advice to aggregate them
+    with pytest.raises(ValueError, match=r"aggregate duplicates first"):
+        Forecaster(Ridge(), window_size=6, horizon=2).fit(long[["y"]])
+
+
 def test_series_of_another_frequency_and_bad_levels():
     panel = make_panel()
     weekly = trend_season(50, "2001-01-07", freq="W-SUN")
