@@ -20,7 +20,7 @@ _CYCLES = {
     "quarter": (1, 4),
 }
 _FEATURES = set(_CYCLES) | {"weekend"}
-# the feature that numbers the periods of the usual season of a frequency
+# the feature that numbers the periods of the yearly season of quarterly and monthly data
 _SEASON_FEATURE = (
     ((pd.offsets.QuarterBegin, pd.offsets.QuarterEnd, pd.offsets.BQuarterBegin, pd.offsets.BQuarterEnd), "quarter"),
     (
@@ -34,22 +34,18 @@ _SEASON_FEATURE = (
         ),
         "month",
     ),
-    ((pd.offsets.Week,), "week_of_year"),
-    ((pd.offsets.Day, pd.offsets.BusinessDay, pd.offsets.CustomBusinessDay), "day_of_week"),
 )
-_DAY_NANOS = 86_400 * 10**9
 # Significance level of the test that calendar="auto" runs for a position effect.
 _POSITION_EFFECT_LEVEL = 0.05
 
 
 def season_feature(freq):
-    """The calendar feature that numbers the periods of the usual season of ``freq``, or None.
+    """``"quarter"`` for quarterly data, ``"month"`` for monthly (or every 2,
+    3, 4 or 6 months), else None: the feature that ``calendar="auto"`` may add.
 
-    ``"quarter"`` for quarterly data, ``"month"`` for monthly, ``"week_of_year"``
-    for weekly, ``"day_of_week"`` for daily and business-daily, ``"hour"`` below
-    a day; None where :func:`~sklearn_rnn._season.period_from_frequency` finds
-    no season (yearly data, multiples that do not divide the cycle) and for
-    semi-monthly data.
+    Only these two: the other calendar seasons (7 days, 24 hours, 52 weeks)
+    have more positions, whose one-hot columns would widen a forecaster's
+    inputs many times over.
     """
     offset = pd.tseries.frequencies.to_offset(freq)
     if period_from_frequency(offset) == 1:
@@ -57,8 +53,6 @@ def season_feature(freq):
     for classes, feature in _SEASON_FEATURE:
         if isinstance(offset, classes):
             return feature
-    if isinstance(offset, pd.offsets.Tick):
-        return "day_of_week" if offset.nanos == _DAY_NANOS else "hour"
     return None
 
 
@@ -183,15 +177,17 @@ def resolve_calendar(calendar, panel, *, unconfirmed):
     panel : Panel
         The data seen in fit (the targets among its columns).
     unconfirmed : bool
-        Whether ``seasonal_period="auto"`` turned the frequency's season
-        down; "auto" adds a feature only then.
+        Whether ``seasonal_period="auto"`` found no season; "auto" adds a
+        feature only then, and only with two full seasons in the longest
+        series (the autocorrelation test's minimum).
 
     Returns
     -------
     features : list of str
-        Possibly empty. "auto": the feature numbering the periods of the
-        frequency's season when :func:`~sklearn_rnn._season.position_effect`
-        finds the targets' changes to depend on it at the 5% level.
+        Possibly empty. "auto": the quarter or month (see
+        :func:`season_feature`) when
+        :func:`~sklearn_rnn._season.position_effect` finds the targets'
+        changes to depend on it at the 5% level.
 
     Raises
     ------
@@ -204,9 +200,11 @@ def resolve_calendar(calendar, panel, *, unconfirmed):
         return []
     if isinstance(calendar, str):  # "auto"
         feature = season_feature(panel.time.freq) if dated and unconfirmed else None
-        if feature is None:
+        # the autocorrelation test needs two full seasons: with fewer, the
+        # season was not tested, let alone turned down
+        if feature is None or panel.lengths.max() < 2 * period_from_frequency(panel.time.freq):
             return []
-        position = calendar_features(panel.labels, [feature]).to_numpy().argmax(axis=1)
+        position = _values(panel.labels, feature)
         rows = [slice(a, b) for a, b in zip(panel.offsets[:-1], panel.offsets[1:], strict=True)]
         effect = position_effect([panel.values[r, panel.targets] for r in rows], [position[r] for r in rows])
         return [feature] if effect < _POSITION_EFFECT_LEVEL else []

@@ -47,11 +47,14 @@ def default_estimator(n_windows):
     On more windows (a long series, a panel) the batches grow so that an
     epoch takes about 64 steps, and the patience is 5 epochs (skorch's
     ``EarlyStopping`` default): the validation score, a mean over at least
-    400 windows, is less noisy than on one short series, so fewer epochs
-    without improvement tell that none will come. Measured with
+    400 windows for the final networks (fewer for the calibration copies,
+    which train on a third and two thirds of the windows), is less noisy
+    than on one short series, so fewer epochs without improvement tell that
+    none will come. Measured with
     ``benchmarks/panel_accuracy.py`` (seeds 0 to 2) on the two panels with
     more than 2048 windows, whose best epochs came among the first seven:
-    the same relative MASE within 0.004, in less time.
+    the same relative MASE within 0.004, in less time; not measured on a
+    single series that long.
     A patience of 5 on one short series was less accurate
     (``benchmarks/forecast_accuracy.py``: geometric mean MASE 0.604 against
     0.584).
@@ -231,13 +234,14 @@ class Forecaster(BaseEstimator):
         input (those of this package) receive windows of shape
         ``(n_windows, n_steps, n_channels)``, others the flattened
         ``(n_windows, n_steps * n_channels)``. ``n_steps`` is
-        ``window_size`` (plus ``horizon`` with ``future_covariates``);
-        ``n_channels`` is the number of columns plus, with the seasonal-naive
-        baseline, two channels per target (its seasonal difference and its
-        drift) and, with ``future_covariates``, one per future covariate
-        (its change from the seasonal-naive period, filled on the forecast
-        periods); plus one channel that marks the forecast periods, with
-        ``future_covariates``. It must support several outputs when
+        ``window_size`` (plus ``horizon`` with future covariates: those of
+        ``future_covariates`` and the calendar columns of ``calendar_``);
+        ``n_channels`` is the number of columns (the calendar columns
+        included) plus, with the seasonal-naive baseline, two channels per
+        target (its seasonal difference and its drift) and, with future
+        covariates, one per future covariate (its change from the
+        seasonal-naive period, filled on the forecast periods); plus one
+        channel that marks the forecast periods, with future covariates. It must support several outputs when
         ``horizon * n_targets > 1`` (wrap it in
         :class:`~sklearn.multioutput.MultiOutputRegressor` otherwise). None
         uses ``LSTMRegressor(hidden_size=32, loss="absolute_error",
@@ -247,7 +251,8 @@ class Forecaster(BaseEstimator):
         1024) and ``n_iter_no_change=5`` when there are more than 2048
         windows, without early
         stopping, for 30 epochs, when there are fewer than 5 windows, and
-        with ``future_steps=horizon`` with ``future_covariates``. The
+        with ``future_steps=horizon`` with future covariates (give your own
+        recurrent regressor the same, or 0). The
         CPU is the default device because such small networks on short
         series run faster there.
 
@@ -280,25 +285,28 @@ class Forecaster(BaseEstimator):
         like future covariates (for the window and the ``horizon`` periods
         ahead), one-hot as :func:`calendar_features` makes them; ``predict``
         computes their future values itself, so they need no ``future``. A
-        list names the features (``["day_of_week", "month"]``; any of
-        :func:`calendar_features`'), for data indexed by dates or periods.
-        ``"auto"`` adds the position of each period in the usual season of
-        the index frequency (``"quarter"`` for quarterly data, ``"month"``
-        for monthly, ``"week_of_year"`` for weekly, ``"day_of_week"`` for
-        daily, ``"hour"`` below a day) when ``seasonal_period="auto"`` did not
-        confirm that season (``seasonal_period_`` is 1) but the period's
-        changes still depend on that position: the Kruskal-Wallis test of the
-        first differences grouped by position (pooled over the series of a
-        panel, each in units of its mean absolute change) rejects equal
-        distributions at the 5% level. Nothing otherwise (a season in use, a
-        ``seasonal_period`` given, no position effect, yearly data, arrays,
-        an integer index). Why: without a season the seasonal-naive
+        list names the features (``["day_of_week", "month"]``; any of those
+        of :func:`calendar_features`), for data indexed by dates or periods.
+        ``"auto"``, for quarterly and monthly data, adds the quarter or the
+        month when ``seasonal_period="auto"`` tested the yearly season and did
+        not confirm it (``seasonal_period_`` is 1, with two years of data in
+        the longest series) but the period's changes still depend on that
+        position: the Kruskal-Wallis test of the first differences grouped by
+        position (pooled over the series of a panel, each in units of its
+        mean absolute change) rejects equal distributions at the nominal 5%
+        level (on stationary series without a season, whose differences are
+        negatively correlated, it rejects about 10% of the time; on random
+        walks about 5%). Nothing otherwise: a season in use, a
+        ``seasonal_period`` given, no position effect, other frequencies
+        (their seasons have 7 to 53 positions, whose one-hot columns would
+        widen the inputs many times over, unmeasured: name them in a list),
+        arrays, an integer index. Why: without a season the seasonal-naive
         encoding tells the network nothing of where a period falls in the
         year, and a season too weak for the autocorrelation test can still
         be learned from that position. Measured: on
         ``benchmarks/panel_accuracy.py``'s prison panel (quarterly, no season
         confirmed, position effect p = 6e-6; seeds 0 to 2) the relative MASE
-        went from 0.836-0.851 to 0.798-0.813, below the global
+        went from 0.836-0.851 to 0.797-0.813, below the global
         gradient-boosting model's 0.816 (which is given the quarter too); on
         three seasonally adjusted quarterly macro series (real GDP, CPI,
         unemployment: p = 0.69 to 0.99) the quarter made the forecasts and
@@ -1265,7 +1273,8 @@ class Forecaster(BaseEstimator):
         """The periods that :meth:`predict` forecasts: the index of its result.
 
         Use it to build the ``future`` values of known-future covariates,
-        for example ``calendar_features(forecaster.future_index())``.
+        for example ``plans.loc[forecaster.future_index()]`` (calendar
+        columns need none: see ``calendar``).
 
         Returns
         -------

@@ -164,7 +164,8 @@ class FutureCovariates:
         Returns
         -------
         block : ndarray of shape (n_series, max(counts), n_future_covariates)
-            Float64 values, NaN past each series' count.
+            Float64 values; past each series' count, NaN for the user's
+            columns, the calendar's values for the calendar columns (unread).
 
         Raises
         ------
@@ -182,7 +183,6 @@ class FutureCovariates:
         if self.calendar:
             labels = self.time.future_each(lasts, n_max)
             block[:, :, n_given:] = calendar_features(labels, self.calendar).to_numpy().reshape(len(lasts), n_max, -1)
-            block[np.arange(n_max)[None, :] >= np.asarray(counts)[:, None]] = np.nan
         return block
 
     def _given(self, block, future, keys, lasts, counts, what, context):
