@@ -176,6 +176,12 @@ def _fold_residuals(forecaster, panel, ends, sid, times, X, Y, estimator, fixed_
     values = np.full((len(panel.values) + panel.n_series * h, panel.values.shape[1]), np.nan)
     rows = np.concatenate([np.arange(o, o + n_rows) for o, n_rows in zip(padded_offsets, lengths, strict=True)])
     values[rows] = panel.values
+    future = forecaster._future
+    if future.calendar and not future.names:
+        # calendar columns are known past the data too: the origins near the end keep their later steps
+        block = future.rows(None, panel.keys, panel.last, np.full(panel.n_series, h))
+        padding = ((padded_offsets + lengths)[:, None] + np.arange(h)).ravel()
+        values[padding[:, None], future.positions] = block.reshape(-1, len(future.positions))
     # time ordinal of every row of each series (the series' first row as found in the windows)
     first_end = forecaster.window_size_ + forecaster._encoding.lookback - 1
     origins, origin_sid, origin_time = [], [], []
@@ -187,8 +193,8 @@ def _fold_residuals(forecaster, panel, ends, sid, times, X, Y, estimator, fixed_
         start_time = times[own[0]] - (ends[own[0]] - panel.offsets[i] - first_end)
         row_times = start_time - first_end + np.arange(lengths[i])
         last = lengths[i] - 1
-        if forecaster._future_positions:
-            last -= h - 1  # the future covariates of every step are needed
+        if forecaster._future.names:
+            last -= h - 1  # the user's future covariates of every step are needed
         candidates = np.arange(first_end, last)
         candidates = candidates[(row_times[candidates] + h > cutoff) & (row_times[candidates] + 1 <= stop)]
         origins.append(padded_offsets[i] + candidates)
