@@ -269,6 +269,17 @@ def test_calendar_features_as_future_covariates():
 # -- the calendar option ---------------------------------------------------------------------
 
 
+def test_calendar_columns_reach_each_window_at_its_own_periods():
+    data = promotions(60)
+    forecaster = fitted(data, estimator=WindowRecorder(), calendar=["day_of_week"], n_estimators=1)
+    X = forecaster.estimators_[0].X_  # (windows, 5 past + 4 future steps, channels)
+    days = calendar_features(data.index, ["day_of_week"]).to_numpy()
+    days = (days - days.mean(axis=0)) / days.std(axis=0)  # standardized like any covariate
+    # the first window ends at row window_size + lookback - 1 = 5; its steps are rows 1 to 9
+    expected = np.stack([days[end - 4 : end + 5] for end in range(5, 5 + forecaster.n_windows_)])
+    np.testing.assert_allclose(X[:, :, 2:9], expected, rtol=1e-6)
+
+
 def test_calendar_option_equals_calendar_columns_given_as_future_covariates():
     data = promotions(140)
     columns = calendar_features(data.index, ["day_of_week"])
