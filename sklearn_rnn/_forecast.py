@@ -50,12 +50,11 @@ def default_estimator(n_windows):
     400 windows for the final networks (fewer for the calibration copies,
     which train on a third and two thirds of the windows), is less noisy
     than on one short series, so fewer epochs without improvement tell that
-    none will come. Measured with
-    ``benchmarks/panel_accuracy.py`` (seeds 0 to 2) on the two panels with
-    more than 2048 windows, whose best epochs came among the first seven:
-    the same relative MASE within 0.004, in less time; not measured on a
-    single series that long.
-    A patience of 5 on one short series was less accurate
+    none will come. Measured with ``benchmarks/panel_accuracy.py`` (seeds 0
+    to 2) on the two panels with more than 2048 windows, whose best epochs
+    came among the first seven: the same relative MASE within 0.004, in
+    less time; not measured on a single series that long. A patience of 5
+    on one short series was less accurate
     (``benchmarks/forecast_accuracy.py``: geometric mean MASE 0.604 against
     0.584).
     """
@@ -241,18 +240,18 @@ class Forecaster(BaseEstimator):
         target (its seasonal difference and its drift) and, with future
         covariates, one per future covariate (its change from the
         seasonal-naive period, filled on the forecast periods); plus one
-        channel that marks the forecast periods, with future covariates. It must support several outputs when
-        ``horizon * n_targets > 1`` (wrap it in
-        :class:`~sklearn.multioutput.MultiOutputRegressor` otherwise). None
+        channel that marks the forecast periods, with future covariates. It
+        must support several outputs when ``horizon * n_targets > 1`` (wrap
+        it in :class:`~sklearn.multioutput.MultiOutputRegressor` otherwise).
+        None
         uses ``LSTMRegressor(hidden_size=32, loss="absolute_error",
         learning_rate_init=1e-2, batch_size=32, max_iter=200,
         early_stopping=True, validation_fraction=0.2, n_iter_no_change=10,
         device="cpu")``, with batches of ``n_windows // 64`` windows (up to
         1024) and ``n_iter_no_change=5`` when there are more than 2048
-        windows, without early
-        stopping, for 30 epochs, when there are fewer than 5 windows, and
-        with ``future_steps=horizon`` with future covariates (give your own
-        recurrent regressor the same, or 0). The
+        windows, without early stopping, for 30 epochs, when there are fewer
+        than 5 windows, and with ``future_steps=horizon`` with future
+        covariates (give your own recurrent regressor the same, or 0). The
         CPU is the default device because such small networks on short
         series run faster there.
 
@@ -393,14 +392,14 @@ class Forecaster(BaseEstimator):
     seasonal_period_ : int
         Season length used (1 when there is none).
 
-    calendar_ : list of str
-        The calendar features given to the estimator (see ``calendar``;
-        empty for none).
-
     seasonal_period_reason_ : str
         Why that season length was chosen, in one sentence, e.g. "12 from
         the monthly frequency (MS), confirmed by an autocorrelation of 0.68
         at lag 12 (significance bound 0.27)".
+
+    calendar_ : list of str
+        The calendar features given to the estimator (see ``calendar``;
+        empty for none).
 
     window_size_ : int
         Number of past rows each window holds.
@@ -1040,8 +1039,8 @@ class Forecaster(BaseEstimator):
             periods to forecast, indexed like the result (see
             :meth:`future_index`; for a panel, a ``(series, time)``
             MultiIndex with every forecast series). Extra columns and the
-            rows of other periods are ignored. For arrays, an array of shape ``(horizon,
-            n_future_covariates)``.
+            rows of other periods are ignored. For arrays, an array of shape
+            ``(horizon, n_future_covariates)``.
 
         Returns
         -------
