@@ -6,6 +6,7 @@ from sklearn.utils._param_validation import StrOptions, validate_params
 
 from ._forecast_index import _article
 from ._season import period_from_frequency, position_effect
+from ._warnings import warn_at_caller
 
 __all__ = ["calendar_features"]
 
@@ -193,7 +194,12 @@ def resolve_calendar(calendar, panel, *, unconfirmed):
     ------
     ValueError
         For features on data not indexed by dates or periods, or unknown
-        features.
+        or repeated features.
+
+    Warns
+    -----
+    UserWarning
+        For features that take one value over the data.
     """
     dated = panel.time.kind in ("datetime", "period")
     if calendar is None:
@@ -218,4 +224,11 @@ def resolve_calendar(calendar, panel, *, unconfirmed):
             f"{_article(panel.time.describe())}. Set calendar=None, or index the data by time."
         )
     calendar_features(panel.labels[:1], features)  # raises for unknown features
+    constant = [f for f in features if len(np.unique(_values(panel.labels, f))) == 1]
+    if constant:
+        warn_at_caller(
+            f"The calendar feature(s) {constant} take a single value over the data seen in fit "
+            f"({panel.time.describe()}): they carry nothing to learn from. Choose features that vary at the "
+            "data's frequency (day_of_week for daily data, month for monthly, ...)."
+        )
     return features

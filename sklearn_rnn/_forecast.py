@@ -285,7 +285,9 @@ class Forecaster(BaseEstimator):
         ahead), one-hot as :func:`calendar_features` makes them; ``predict``
         computes their future values itself, so they need no ``future``. A
         list names the features (``["day_of_week", "month"]``; any of those
-        of :func:`calendar_features`), for data indexed by dates or periods.
+        of :func:`calendar_features`), for data indexed by dates or periods;
+        a feature that takes one value over the data (the hour of daily
+        data) is warned about.
         ``"auto"``, for quarterly and monthly data, adds the quarter or the
         month when ``seasonal_period="auto"`` tested the yearly season and did
         not confirm it (``seasonal_period_`` is 1, with two years of data in

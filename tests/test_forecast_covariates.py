@@ -402,6 +402,9 @@ def test_calendar_option_errors_name_the_problem():
         fitted(data, calendar="monthly")
     with pytest.raises(ValueError, match=r"calendar names \['month'\] more than once"):
         fitted(data, calendar=["month", "day_of_week", "month"])
+    # daily data are all at hour 0: a column with nothing to learn from
+    with pytest.warns(UserWarning, match=r"feature\(s\) \['hour'\] take a single value over the data seen in fit"):
+        fitted(data, calendar=["hour", "day_of_week"])
 
 
 def test_calendar_columns_are_named_in_the_verbose_line(capsys):
