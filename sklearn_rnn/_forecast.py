@@ -595,6 +595,19 @@ class Forecaster(BaseEstimator):
         panel.targets = self._target_positions
         return self._with_calendar(panel)
 
+    def _add_calendar(self, panel):
+        """In ``fit``: choose ``calendar_``, return ``panel`` with its columns,
+        and make them future covariates after the user's."""
+        self.calendar_ = resolve_calendar(
+            self.calendar, panel, unconfirmed=self.seasonal_period == "auto" and self.seasonal_period_ == 1
+        )
+        given, n_columns = self._future_positions, panel.values.shape[1]
+        panel = self._with_calendar(panel)
+        calendar = list(range(n_columns, panel.values.shape[1]))
+        self._future_positions = given + calendar
+        self._future = FutureCovariates(given, self._columns, self._time, self.horizon, self.calendar_, calendar)
+        return panel
+
     def _with_calendar(self, panel):
         """``panel`` with the columns of ``calendar_`` after the data's columns."""
         if self.calendar_:
@@ -846,14 +859,7 @@ class Forecaster(BaseEstimator):
         self._names = panel.names
 
         self.seasonal_period_, self.seasonal_period_reason_ = self._seasonal_period(panel)
-        self.calendar_ = resolve_calendar(
-            self.calendar, panel, unconfirmed=self.seasonal_period == "auto" and self.seasonal_period_ == 1
-        )
-        given, n_columns = self._future_positions, panel.values.shape[1]
-        panel = self._with_calendar(panel)
-        calendar = list(range(n_columns, panel.values.shape[1]))
-        self._future_positions = given + calendar
-        self._future = FutureCovariates(given, self._columns, self._time, self.horizon, self.calendar_, calendar)
+        panel = self._add_calendar(panel)
         self._encoding = make_encoding(self.baseline, self.seasonal_period_)
         self.window_size_, preferred = self._resolve_window_size(panel.lengths, self.seasonal_period_)
         # rows before the first window's end: the window, and what the
