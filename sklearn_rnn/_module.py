@@ -11,6 +11,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ._cells import GRULayers, LSTMLayers, RNNLayers
+from ._summary import summarize
 
 # The LSTM runs on PyTorch's fused oneDNN kernel (called without nn.LSTM's
 # per-call checks); the GRU and the Elman RNN on layers with a hand-written
@@ -172,34 +173,26 @@ class RecurrentNetwork(nn.Module):
         if self.downsample > 1:
             X, lengths = self._pool(X, lengths)
         if lengths is None:
-            output = self._run(X)
-            mask = None
+            return summarize(self._run(X), self.summary, self.hidden_size, self.bidirectional)
+        cpu_lengths = lengths.to("cpu")
+        if self.cell == "lstm":
+            packed = pack_padded_sequence(X, cpu_lengths, batch_first=True, enforce_sorted=False)
+            output, _ = self.rnn(packed)
+            output, _ = pad_packed_sequence(output, batch_first=True, total_length=X.shape[1])
         else:
-            cpu_lengths = lengths.to("cpu")
-            if self.cell == "lstm":
-                packed = pack_padded_sequence(X, cpu_lengths, batch_first=True, enforce_sorted=False)
-                output, _ = self.rnn(packed)
-                output, _ = pad_packed_sequence(output, batch_first=True, total_length=X.shape[1])
-            else:
-                output = self.rnn(X, cpu_lengths)
-            lengths = lengths.to(output.device)
-            steps = torch.arange(X.shape[1], device=output.device)
-            mask = (steps[None, :] < lengths[:, None]).unsqueeze(-1)
+            output = self.rnn(X, cpu_lengths)
+        lengths = lengths.to(output.device)
+        steps = torch.arange(X.shape[1], device=output.device)
+        mask = (steps[None, :] < lengths[:, None]).unsqueeze(-1)
         parts = []
         for kind in self.summary:
             if kind == "last":
                 parts.append(self._last(output, lengths))
             elif kind == "mean":
-                if mask is None:
-                    parts.append(output.mean(dim=1))
-                else:
-                    total = output.masked_fill(~mask, 0.0).sum(dim=1)
-                    parts.append(total / lengths[:, None].to(output.dtype))
+                total = output.masked_fill(~mask, 0.0).sum(dim=1)
+                parts.append(total / lengths[:, None].to(output.dtype))
             else:
-                if mask is None:
-                    parts.append(output.amax(dim=1))
-                else:
-                    parts.append(output.masked_fill(~mask, float("-inf")).amax(dim=1))
+                parts.append(output.masked_fill(~mask, float("-inf")).amax(dim=1))
         return parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
 
     def _run(self, X):
@@ -241,13 +234,10 @@ class RecurrentNetwork(nn.Module):
         return bool((self.input_mean != 0).any() or (self.input_scale != 1).any())
 
     def _last(self, output, lengths):
-        """The last valid forward state (and first backward state)."""
+        """The last valid forward state (and first backward state) of sequences of ``lengths`` steps."""
         h = self.hidden_size
-        if lengths is None:
-            forward = output[:, -1, :h]
-        else:
-            index = (lengths - 1).view(-1, 1, 1).expand(-1, 1, h)
-            forward = output[:, :, :h].gather(1, index).squeeze(1)
+        index = (lengths - 1).view(-1, 1, 1).expand(-1, 1, h)
+        forward = output[:, :, :h].gather(1, index).squeeze(1)
         if not self.bidirectional:
             return forward
         return torch.cat([forward, output[:, 0, h:]], dim=1)

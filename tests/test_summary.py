@@ -1,0 +1,79 @@
+"""The summary of complete sequences: values and gradients equal to autograd's plain operations."""
+
+import itertools
+
+import pytest
+import torch
+
+from sklearn_rnn._module import RecurrentNetwork, parse_summary
+from sklearn_rnn._summary import _Summary, summarize
+
+KINDS = [parse_summary(spec) for spec in ("last+mean+max", "mean", "max", "last+mean", "last+max", "mean+max")]
+
+
+def _plain(output, kinds, hidden_size, bidirectional):
+    """The summary by autograd's own operations, on the batch-first tensor."""
+    parts = []
+    for kind in kinds:
+        if kind == "last":
+            last = output[:, -1, :hidden_size]
+            parts.append(torch.cat([last, output[:, 0, hidden_size:]], 1) if bidirectional else last)
+        elif kind == "mean":
+            parts.append(output.mean(1))
+        else:
+            parts.append(output.amax(1))
+    return torch.cat(parts, 1) if len(parts) > 1 else parts[0]
+
+
+@pytest.mark.parametrize("kinds", KINDS)
+@pytest.mark.parametrize("bidirectional, ties", list(itertools.product([False, True], [False, True])))
+def test_values_and_gradients_are_bitwise_those_of_autograd(kinds, bidirectional, ties):
+    """Time-major storage (as the recurrent layers return it) and ties in the
+    maximum (a ReLU's zeros), where amax's backward shares the gradient."""
+    torch.manual_seed(0)
+    hidden_size, width = 5, 10 if bidirectional else 5
+    storage = torch.randn(7, 4, width)
+    if ties:
+        storage = storage.clamp(min=0.0)
+        storage[:, 0] = 0.0  # a sequence whose every step ties
+    grad = torch.randn(4, len(kinds) * width)
+    results = []
+    for function in (_plain, summarize):
+        leaf = storage.clone().requires_grad_()
+        value = function(leaf.transpose(0, 1), kinds, hidden_size, bidirectional)
+        (value * grad).sum().backward()
+        results.append((value.detach(), leaf.grad))
+    assert torch.equal(results[0][0], results[1][0])
+    assert torch.equal(results[0][1], results[1][1])
+
+
+def test_batch_first_storage_and_the_plain_path_without_gradients():
+    torch.manual_seed(0)
+    output = torch.randn(3, 6, 4)
+    kinds = parse_summary("last+mean+max")
+    expected = _plain(output, kinds, 4, False)
+    with torch.no_grad():
+        assert torch.equal(summarize(output, kinds, 4, False), expected)
+    leaf = output.clone().requires_grad_()
+    summary = summarize(leaf, kinds, 4, False)
+    assert summary.grad_fn.name() == _Summary.__name__ + "Backward"
+    reference = output.clone().requires_grad_()
+    summary.sum().backward()
+    _plain(reference, kinds, 4, False).sum().backward()
+    assert torch.equal(leaf.grad, reference.grad)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_network_parameter_gradients_are_unchanged(cell):
+    """The whole network's gradients, with the summary through autograd's
+    plain operations or through :class:`_Summary`."""
+    torch.manual_seed(0)
+    network = RecurrentNetwork(cell, 3, 2, hidden_size=8, summary=parse_summary("last+mean+max"))
+    X = torch.randn(5, 9, 3)
+    network(X).square().sum().backward()
+    ours = {name: p.grad.clone() for name, p in network.named_parameters()}
+    network.zero_grad()
+    output = network.rnn(X)[0] if cell == "lstm" else network.rnn(X)
+    network.head(_plain(output, network.summary, 8, False)).square().sum().backward()
+    for name, p in network.named_parameters():
+        assert torch.equal(ours[name], p.grad), name
