@@ -431,6 +431,7 @@ def run_dataset(name, args):
                     f"seasonal_period_={forecaster.seasonal_period_}, window_size_={forecaster.window_size_}, "
                     f"n_windows_={forecaster.n_windows_}, baseline_weight_={forecaster.baseline_weight_:.2f}, "
                     f"decomposition_weight_={forecaster.decomposition_weight_:.2f}, "
+                    f"decomposition_trend_={forecaster.decomposition_trend_}, "
                     f"epochs of the final copies {epochs}"
                 )
             elif method.startswith("gbm"):

@@ -256,7 +256,7 @@ def _estimator_weight(actual, outputs, cap):
     return float(np.clip(v, 0.0, cap)) + 0.0  # + 0.0: no -0.0
 
 
-def seasonal_decomposition(y, ends, horizon, period, n_seasons):
+def seasonal_decomposition(y, ends, horizon, period, n_seasons, trend=False):
     """The classical additive decomposition forecast over the last ``n_seasons`` seasons.
 
     The forecast of a period is the level of the last season (the mean of
@@ -264,11 +264,21 @@ def seasonal_decomposition(y, ends, horizon, period, n_seasons):
     over the last ``n_seasons`` seasons, of the value of the same season
     minus the mean of its season (the classical decomposition of Hyndman
     & Athanasopoulos, *Forecasting: Principles and Practice*, 3rd ed.,
-    section 3.4, with a level that stays flat). Equivalently: the mean of
-    the last ``n_seasons`` values of the same season, shifted by the change
-    from the mean of the last ``n_seasons * period`` values to that of the
-    last ``period``. It repeats a seasonal pattern averaged over several
-    seasons, where seasonal naive repeats the last one with its noise.
+    section 3.4). Equivalently: the mean of the last ``n_seasons`` values
+    of the same season, shifted by the change from the mean of the last
+    ``n_seasons * period`` values to that of the last ``period``. It
+    repeats a seasonal pattern averaged over several seasons, where
+    seasonal naive repeats the last one with its noise.
+
+    Without ``trend`` the level stays flat: on a series that rises by ``b``
+    per season, the forecast lags as seasonal naive does, by ``b`` for each
+    season ahead (a step ``h`` ahead is ``ceil(h / period)`` seasons past the
+    value of its season that the forecast's trend component matches). With
+    ``trend`` it adds that: ``b`` is the trend of the seasonal means (the
+    mean of the last season minus that of the first of the ``n_seasons``,
+    divided by ``n_seasons - 1``), the local linear trend of Holt's method
+    measured on the decomposition's own seasons, so that a series rising in
+    a straight line is forecast exactly.
 
     Parameters
     ----------
@@ -278,7 +288,9 @@ def seasonal_decomposition(y, ends, horizon, period, n_seasons):
         Rows of the forecast origins; each needs ``n_seasons * period``
         rows of its own series up to it.
     horizon, period, n_seasons : int
-        Steps ahead, season length and number of seasons averaged.
+        Steps ahead, season length and number of seasons averaged (at least 2).
+    trend : bool, default=False
+        Whether the trend of the seasonal means is carried forward.
 
     Returns
     -------
@@ -290,7 +302,12 @@ def seasonal_decomposition(y, ends, horizon, period, n_seasons):
     # summed a row at a time: memory of one value per origin, not of a window
     last = sum(y[ends - i] for i in range(m))
     whole = last + sum(y[ends - i] for i in range(m, n_seasons * m))
-    return pattern + (last / m - whole / (n_seasons * m))[:, None, :]
+    forecasts = pattern + (last / m - whole / (n_seasons * m))[:, None, :]
+    if trend:
+        first = sum(y[ends - i] for i in range((n_seasons - 1) * m, n_seasons * m))
+        seasons_ahead = -(-np.arange(1, horizon + 1) // m)
+        forecasts += ((last - first) / (m * (n_seasons - 1)))[:, None, :] * seasons_ahead[:, None]
+    return forecasts
 
 
 def combination_weights(residuals, outputs, alternative):

@@ -120,9 +120,10 @@ def calibration_residuals(forecaster, panel, ends, sid, X, Y, estimator, *, fixe
     outputs : ndarray of shape (n_origins, horizon, n_targets)
         The estimator's outputs (the forecasts relative to the baseline) of
         these errors, NaN where they are.
-    decomposition : ndarray of shape (n_origins, horizon, n_targets) or None
+    decomposition : ndarray of shape (n_origins, horizon, n_targets, 2) or None
         The seasonal decomposition forecast minus the baseline's, in spreads,
-        NaN where the errors are; None when the forecaster does not mix it in.
+        without and with its trend, NaN where the errors are; None when the
+        forecaster does not mix it in.
     """
     h, t = forecaster.horizon, forecaster._target_positions
     times = ends if panel.n_series == 1 else panel.time.ordinals(panel.labels[ends])[0]
@@ -137,7 +138,7 @@ def calibration_residuals(forecaster, panel, ends, sid, X, Y, estimator, *, fixe
             if n_train >= _MIN_TRAIN_WINDOWS and (not splits or n_train > splits[-1]):
                 splits.append(n_train)
     empty = np.empty((0, h, len(t)))
-    parts = [(empty, empty, empty)]
+    parts = [(empty, empty, np.empty((0, h, len(t), 2)))]
     for k, n_train in enumerate(splits):
         # the fold is scored up to the last period the next fold trains on
         stop = times[splits[k + 1] - 1] + h if k + 1 < len(splits) else None
@@ -217,9 +218,12 @@ def _fold_residuals(forecaster, panel, ends, sid, times, X, Y, estimator, fixed_
     # flat series are forecast by the baseline exactly: their errors say nothing of the others'
     residuals[np.broadcast_to(forecaster._flat[origin_sid][:, None, :], residuals.shape)] = np.nan
     outputs = np.where(np.isnan(residuals), np.nan, outputs)
-    decomposition = np.full_like(residuals, np.nan)
+    decomposition = np.full((*residuals.shape, 2), np.nan)
     if forecaster._n_seasons:
-        decomposition = forecaster._decomposition(values[:, t], origins, scale[origin_sid][:, None, :])
+        for trend in (False, True):
+            decomposition[..., int(trend)] = forecaster._decomposition(
+                values[:, t], origins, scale[origin_sid][:, None, :], trend
+            )
         decomposition[np.isnan(residuals)] = np.nan
     return residuals, outputs, decomposition
 

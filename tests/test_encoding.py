@@ -73,6 +73,26 @@ def test_seasonal_decomposition_is_the_last_level_plus_the_mean_seasonal_index(m
         np.testing.assert_allclose(forecasts[i], by_hand_decomposition(y, end, horizon, m, n_seasons))
 
 
+@pytest.mark.parametrize("m, n_seasons, horizon", [(4, 3, 9), (12, 2, 25), (3, 3, 7)])
+def test_seasonal_decomposition_trend_forecasts_a_straight_line_exactly(m, n_seasons, horizon):
+    pattern = np.random.RandomState(m).randn(m)
+    t = np.arange(60)
+    y = np.stack([np.resize(pattern, 60) + 0.3 * t, 5.0 - 2.0 * t], axis=1)
+    ends = np.array([n_seasons * m - 1, 40])
+    forecasts = seasonal_decomposition(y, ends, horizon, m, n_seasons, trend=True)
+    for i, end in enumerate(ends):
+        future = end + np.arange(1, horizon + 1)
+        # the pattern averaged over seasons in which it repeats is the pattern itself
+        expected = np.stack([pattern[future % m] + 0.3 * future, 5.0 - 2.0 * future], axis=1)
+        np.testing.assert_allclose(forecasts[i], expected, atol=1e-9)
+    # the trend: the change of the seasonal means, one per season ahead, added to the flat forecast
+    flat = seasonal_decomposition(y, ends, horizon, m, n_seasons)
+    y_end = y[: ends[1] + 1]
+    slope = (y_end[-m:].mean(0) - y_end[-n_seasons * m : -(n_seasons - 1) * m].mean(0)) / (n_seasons - 1)
+    seasons_ahead = np.ceil(np.arange(1, horizon + 1) / m)[:, None]
+    np.testing.assert_allclose(forecasts[1] - flat[1], seasons_ahead * slope, atol=1e-9)
+
+
 def test_seasonal_decomposition_of_a_pure_pattern_on_a_step_is_seasonal_naive():
     pattern = np.array([1.0, 5.0, -2.0, 0.0])
     y = (np.tile(pattern, 6) + np.repeat([0.0, 0.0, 0.0, 10.0, 10.0, 10.0], 4))[:, None]
@@ -171,20 +191,28 @@ def test_auto_mixes_in_the_seasonal_decomposition_chosen_out_of_sample(monkeypat
     y = noisy_season(120, seed=3)
     calls = spy_on_combination(monkeypatch)
     auto = Forecaster(Ridge(), horizon=6).fit(y[:-6])
-    ((residuals, outputs, decomposition),) = calls
+    # the decomposition without, then with its trend, at the same origins
+    (residuals, outputs, flat), (_, _, with_trend) = calls
     alone, baseline = (Forecaster(Ridge(), horizon=6, baseline_weight=w).fit(y[:-6]) for w in (0.0, 1.0))
-    # the errors and outputs of the two-way case, and the decomposition at the same origins
+    # the errors and outputs of the two-way case
     np.testing.assert_allclose(residuals, alone.residuals_)
     np.testing.assert_allclose(outputs, baseline.residuals_ - alone.residuals_)
-    assert np.isfinite(decomposition).sum() == np.isfinite(residuals).sum()
+    assert np.isfinite(flat).sum() == np.isfinite(with_trend).sum() == np.isfinite(residuals).sum()
+    # the variant whose combination has the smaller out-of-sample error
+    errors = []
+    for decomposition in (flat, with_trend):
+        v, u = combination_weights(residuals, outputs, decomposition)
+        errors.append(np.nanmean(np.abs(residuals + outputs - v * outputs - u * decomposition)))
+    assert auto.decomposition_trend_ == (errors[1] < errors[0])
+    decomposition = with_trend if auto.decomposition_trend_ else flat
     v, u = combination_weights(residuals, outputs, decomposition)
     assert auto.decomposition_weight_ == pytest.approx(u) and auto.baseline_weight_ == pytest.approx(1 - v - u)
     assert auto.decomposition_weight_ > 0 and auto.baseline_weight_ + auto.decomposition_weight_ <= 1
     np.testing.assert_allclose(auto.residuals_, residuals + outputs - v * outputs - u * decomposition, atol=1e-12)
     # predict mixes the three forecasts by these weights
     values = y[:-6].to_numpy()[:, None]
-    decomposed = seasonal_decomposition(values, np.array([len(values) - 1]), 6, 12, 3)[0, :, 0]
-    expected = v * alone.predict() + (1 - v - u) * baseline.predict() + u * decomposed
+    decomposed = seasonal_decomposition(values, np.array([len(values) - 1]), 6, 12, 3, auto.decomposition_trend_)
+    expected = v * alone.predict() + (1 - v - u) * baseline.predict() + u * decomposed[0, :, 0]
     np.testing.assert_allclose(auto.predict().to_numpy(), expected.to_numpy())
 
 
@@ -195,15 +223,16 @@ def test_panel_decomposition_reads_each_series_own_history(monkeypatch):
     panel = pd.concat({"a": noisy_season(96, seed=0), "b": short[:-6] * 3 + 100}, names=["series", "time"])
     forecaster = Forecaster(Ridge(), horizon=5).fit(panel)
     assert forecaster.decomposition_weight_ == 1.0 and forecaster.baseline_weight_ == 0.0
+    trend = forecaster.decomposition_trend_
     predicted = forecaster.predict()
     for key in ("a", "b"):
         values = panel.loc[key].to_numpy()[:, None]
-        expected = seasonal_decomposition(values, np.array([len(values) - 1]), 5, 12, 3)[0, :, 0]
+        expected = seasonal_decomposition(values, np.array([len(values) - 1]), 5, 12, 3, trend)[0, :, 0]
         np.testing.assert_allclose(predicted.loc[key].to_numpy(), expected)
     # update and score forecast from the new observations the same way
     forecaster.update(pd.concat({"b": short[-6:] * 3 + 100}, names=["series", "time"]))
     values = (short * 3 + 100).to_numpy()[:, None]
-    expected = seasonal_decomposition(values, np.array([len(values) - 1]), 5, 12, 3)[0, :, 0]
+    expected = seasonal_decomposition(values, np.array([len(values) - 1]), 5, 12, 3, trend)[0, :, 0]
     np.testing.assert_allclose(forecaster.predict().loc["b"].to_numpy(), expected)
 
 
@@ -218,7 +247,18 @@ def test_panel_decomposition_reads_each_series_own_history(monkeypatch):
 )
 def test_no_decomposition_where_it_does_not_apply(params):
     forecaster = Forecaster(Ridge(), horizon=6, **params).fit(noisy_season())
-    assert forecaster.decomposition_weight_ == 0.0
+    assert forecaster.decomposition_weight_ == 0.0 and forecaster.decomposition_trend_ is False
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_decomposition_trend_is_chosen_where_the_series_rises_and_left_out_where_it_is_flat(seed):
+    t = np.arange(120)
+    flat = noisy_season(120, seed=seed) - 0.3 * t
+    assert Forecaster(Ridge(), horizon=6).fit(flat + 1.0 * t).decomposition_trend_ is True
+    assert Forecaster(Ridge(), horizon=6).fit(flat).decomposition_trend_ is False
+    # a pure pattern without noise: both variants are the same forecast, the tie goes to no trend
+    pattern = pd.Series(np.resize(np.arange(12.0), 120), index=flat.index)
+    assert Forecaster(Ridge(), horizon=6).fit(pattern).decomposition_trend_ is False
 
 
 @pytest.mark.parametrize("bad", [-0.1, 1.5, "half", np.nan])
