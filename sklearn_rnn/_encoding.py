@@ -295,7 +295,14 @@ def seasonal_decomposition(y, ends, horizon, period, n_seasons, trend=False):
     Returns
     -------
     forecasts : ndarray of shape (len(ends), horizon, k)
+
+    Raises
+    ------
+    ValueError
+        If ``trend`` is asked for with fewer than two seasons.
     """
+    if trend and n_seasons < 2:
+        raise ValueError(f"The trend of the seasonal means needs at least two seasons; got n_seasons={n_seasons}.")
     m = period
     source = _same_season_rows(ends, horizon, m)
     pattern = sum(y[source - j * m] for j in range(n_seasons)) / n_seasons
@@ -310,7 +317,7 @@ def seasonal_decomposition(y, ends, horizon, period, n_seasons, trend=False):
     return forecasts
 
 
-def combination_weights(residuals, outputs, alternative):
+def combination_weights(residuals, outputs, alternative, *, return_error=False):
     """Weights of the estimator and of an alternative forecast in the
     combination with the baseline that best forecast out of sample.
 
@@ -333,12 +340,18 @@ def combination_weights(residuals, outputs, alternative):
     alternative : ndarray of the same shape
         The alternative forecast at the same origins and steps, minus the
         baseline forecast, in spreads.
+    return_error : bool, default=False
+        Whether to return the mean absolute error of the combination too.
 
     Returns
     -------
     v, u : float
         The weights of the estimator and of the alternative; ``(1.0, 0.0)``
         (the estimator alone) when no error is finite.
+    error : float
+        With ``return_error``: the mean absolute error of the combination,
+        in spreads, over the errors that chose the weights (0.0 when none
+        is finite).
 
     Examples
     --------
@@ -354,7 +367,7 @@ def combination_weights(residuals, outputs, alternative):
     outputs = np.asarray(outputs, dtype=np.float64)
     keep = np.isfinite(residuals) & np.isfinite(outputs) & np.isfinite(alternative)
     if not keep.any():
-        return 1.0, 0.0
+        return (1.0, 0.0, 0.0) if return_error else (1.0, 0.0)
     a, o, s = residuals[keep] + outputs[keep], outputs[keep], alternative[keep]
     if len(a) > _MAX_COMBINATION_ERRORS:
         # two weights need no millions of errors: a fixed random subset keeps
@@ -371,5 +384,5 @@ def combination_weights(residuals, outputs, alternative):
     lowest = min(c[0] for c in candidates)
     # the smallest u whose error is the lowest up to round-off: an alternative
     # that adds nothing gets no weight
-    _, v, u = next(c for c in candidates if c[0] <= lowest * (1 + 1e-9) + 1e-15)
-    return v, u
+    error, v, u = next(c for c in candidates if c[0] <= lowest * (1 + 1e-9) + 1e-15)
+    return (v, u, error) if return_error else (v, u)

@@ -967,18 +967,13 @@ class Forecaster(BaseEstimator):
         elif decompositions is None:
             self.baseline_weight_, self.decomposition_weight_ = baseline_weight(residuals, outputs), 0.0
         else:
-            # the deviation of the actual values from the baseline is residuals + outputs
-            actual = residuals + outputs
-            choices = []
-            for trend in (False, True):
-                decomposition = decompositions[..., int(trend)]
-                v, u = combination_weights(residuals, outputs, decomposition)
-                errors = np.abs(actual - v * outputs - u * decomposition)
-                errors = errors[np.isfinite(errors)]
-                choices.append((errors.mean() if len(errors) else 0.0, v, u))
+            choices = [
+                combination_weights(residuals, outputs, decompositions[..., trend], return_error=True)
+                for trend in (0, 1)
+            ]
             # the trend only where it lowers the error beyond round-off
-            self.decomposition_trend_ = bool(choices[1][0] < choices[0][0] * (1 - 1e-9))
-            _, estimator_weight, self.decomposition_weight_ = choices[int(self.decomposition_trend_)]
+            self.decomposition_trend_ = bool(choices[1][2] < choices[0][2] * (1 - 1e-9))
+            estimator_weight, self.decomposition_weight_, _ = choices[int(self.decomposition_trend_)]
             decomposition = decompositions[..., int(self.decomposition_trend_)]
             rest = 1.0 - estimator_weight - self.decomposition_weight_
             self.baseline_weight_ = rest if rest > 1e-12 else 0.0  # not a round-off residue

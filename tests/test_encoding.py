@@ -93,6 +93,11 @@ def test_seasonal_decomposition_trend_forecasts_a_straight_line_exactly(m, n_sea
     np.testing.assert_allclose(forecasts[1] - flat[1], seasons_ahead * slope, atol=1e-9)
 
 
+def test_seasonal_decomposition_trend_needs_two_seasons():
+    with pytest.raises(ValueError, match="at least two seasons; got n_seasons=1"):
+        seasonal_decomposition(np.arange(30.0)[:, None], np.array([29]), 3, 4, 1, trend=True)
+
+
 def test_seasonal_decomposition_of_a_pure_pattern_on_a_step_is_seasonal_naive():
     pattern = np.array([1.0, 5.0, -2.0, 0.0])
     y = (np.tile(pattern, 6) + np.repeat([0.0, 0.0, 0.0, 10.0, 10.0, 10.0], 4))[:, None]
@@ -179,9 +184,11 @@ def spy_on_combination(monkeypatch, weights=None):
     """Record the arguments of the forecaster's combination_weights; return ``weights`` if given."""
     calls = []
 
-    def spy(residuals, outputs, decomposition):
+    def spy(residuals, outputs, decomposition, return_error=False):
         calls.append((residuals, outputs, decomposition))
-        return weights if weights is not None else combination_weights(residuals, outputs, decomposition)
+        if weights is None:
+            return combination_weights(residuals, outputs, decomposition, return_error=return_error)
+        return (*weights, 0.0) if return_error else weights
 
     monkeypatch.setattr(sklearn_rnn._forecast, "combination_weights", spy)
     return calls
@@ -201,8 +208,10 @@ def test_auto_mixes_in_the_seasonal_decomposition_chosen_out_of_sample(monkeypat
     # the variant whose combination has the smaller out-of-sample error
     errors = []
     for decomposition in (flat, with_trend):
-        v, u = combination_weights(residuals, outputs, decomposition)
-        errors.append(np.nanmean(np.abs(residuals + outputs - v * outputs - u * decomposition)))
+        v, u, error = combination_weights(residuals, outputs, decomposition, return_error=True)
+        # the error returned is that of the combination over the errors that chose it
+        assert error == pytest.approx(np.nanmean(np.abs(residuals + outputs - v * outputs - u * decomposition)))
+        errors.append(error)
     assert auto.decomposition_trend_ == (errors[1] < errors[0])
     decomposition = with_trend if auto.decomposition_trend_ else flat
     v, u = combination_weights(residuals, outputs, decomposition)

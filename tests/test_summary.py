@@ -47,6 +47,30 @@ def test_values_and_gradients_are_bitwise_those_of_autograd(kinds, bidirectional
     assert torch.equal(results[0][1], results[1][1])
 
 
+@pytest.mark.parametrize("kinds", KINDS)
+def test_nan_and_infinite_hidden_states_get_autograd_gradients(kinds):
+    """A column holding a NaN (amax is NaN: no step equals it), a column of
+    -inf (every step ties), and +inf maxima."""
+    torch.manual_seed(0)
+    storage = torch.randn(6, 3, 4)
+    storage[2, 0, 1] = float("nan")
+    storage[:, 1, 2] = float("-inf")
+    storage[4, 2, 0] = storage[1, 2, 0] = float("inf")
+    grad = torch.randn(3, len(kinds) * 4)
+    results = []
+    for function in (_plain, summarize):
+        leaf = storage.clone().requires_grad_()
+        (function(leaf.transpose(0, 1), kinds, 4, False) * grad).sum().backward()
+        results.append(leaf.grad)
+    torch.testing.assert_close(results[1], results[0], rtol=0, atol=0, equal_nan=True)
+
+
+def test_other_orders_of_the_parts_go_through_autograd():
+    output = torch.randn(2, 5, 3, requires_grad=True)
+    assert summarize(output, ("max", "last"), 3, False).grad_fn.name() == "CatBackward0"
+    assert summarize(output, ("last", "max"), 3, False).grad_fn.name() == "_SummaryBackward"
+
+
 def test_batch_first_storage_and_the_plain_path_without_gradients():
     torch.manual_seed(0)
     output = torch.randn(3, 6, 4)
