@@ -38,6 +38,7 @@ __all__ = [
     "baseline_weight",
     "combination_weights",
     "seasonal_decomposition",
+    "seasonal_trend",
 ]
 
 
@@ -301,8 +302,6 @@ def seasonal_decomposition(y, ends, horizon, period, n_seasons, trend=False):
     ValueError
         If ``trend`` is asked for with fewer than two seasons.
     """
-    if trend and n_seasons < 2:
-        raise ValueError(f"The trend of the seasonal means needs at least two seasons; got n_seasons={n_seasons}.")
     m = period
     source = _same_season_rows(ends, horizon, m)
     pattern = sum(y[source - j * m] for j in range(n_seasons)) / n_seasons
@@ -311,10 +310,30 @@ def seasonal_decomposition(y, ends, horizon, period, n_seasons, trend=False):
     whole = last + sum(y[ends - i] for i in range(m, n_seasons * m))
     forecasts = pattern + (last / m - whole / (n_seasons * m))[:, None, :]
     if trend:
-        first = sum(y[ends - i] for i in range((n_seasons - 1) * m, n_seasons * m))
-        seasons_ahead = -(-np.arange(1, horizon + 1) // m)
-        forecasts += ((last - first) / (m * (n_seasons - 1)))[:, None, :] * seasons_ahead[:, None]
+        forecasts += seasonal_trend(y, ends, horizon, period, n_seasons)
     return forecasts
+
+
+def seasonal_trend(y, ends, horizon, period, n_seasons):
+    """What ``trend=True`` adds to :func:`seasonal_decomposition`: ``(len(ends), horizon, k)``.
+
+    The change of the seasonal means per season (the mean of the last
+    ``period`` values minus that of the first of the ``n_seasons`` seasons,
+    divided by ``n_seasons - 1``), times the seasons ahead of each step,
+    ``ceil(h / period)``.
+
+    Raises
+    ------
+    ValueError
+        If ``n_seasons`` is below two.
+    """
+    if n_seasons < 2:
+        raise ValueError(f"The trend of the seasonal means needs at least two seasons; got n_seasons={n_seasons}.")
+    m = period
+    last = sum(y[ends - i] for i in range(m))
+    first = sum(y[ends - i] for i in range((n_seasons - 1) * m, n_seasons * m))
+    seasons_ahead = -(-np.arange(1, horizon + 1) // m)
+    return ((last - first) / (m * (n_seasons - 1)))[:, None, :] * seasons_ahead[:, None]
 
 
 def combination_weights(residuals, outputs, alternative, *, return_error=False):

@@ -14,7 +14,14 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._calendar import calendar_features, resolve_calendar
 from ._data import constant_below
-from ._encoding import baseline_weight, combination_weights, make_encoding, seasonal_decomposition, spread
+from ._encoding import (
+    baseline_weight,
+    combination_weights,
+    make_encoding,
+    seasonal_decomposition,
+    seasonal_trend,
+    spread,
+)
 from ._ensemble import fit_ensemble, predict_mean
 from ._forecast_index import _article
 from ._future_covariates import FutureCovariates, check_future_steps, column_roles, fit_target
@@ -722,15 +729,20 @@ class Forecaster(BaseEstimator):
         z = np.where(flat[sid][:, None, :], 0.0, z)
         return self._encoding.forecasts(z, values[:, t], ends, scale[sid][:, None, :], level[sid][:, None, :])
 
-    def _decomposition(self, y, ends, scale, trend=None):
+    def _decomposition(self, y, ends, scale):
         """The seasonal decomposition forecast from rows ``ends`` of the
         target columns ``y``, minus the baseline's, in spreads (``scale``
-        broadcast to ``(n, 1, n_targets)``): ``(n, horizon, n_targets)``;
-        with its trend or not (None: as fitted, ``decomposition_trend_``)."""
-        h = self.horizon
-        trend = self.decomposition_trend_ if trend is None else trend
-        seasonal = seasonal_decomposition(y, ends, h, self.seasonal_period_, self._n_seasons, trend)
-        return (seasonal - self._encoding.reference(y, ends, h, None)) / scale
+        broadcast to ``(n, 1, n_targets)``): ``(n, horizon, n_targets)``,
+        with its trend as fitted (``decomposition_trend_``)."""
+        return self._decompositions(y, ends, scale)[..., int(self.decomposition_trend_)]
+
+    def _decompositions(self, y, ends, scale):
+        """:meth:`_decomposition` without and with the trend, on a last axis of 2."""
+        h, m, n = self.horizon, self.seasonal_period_, self._n_seasons
+        flat = seasonal_decomposition(y, ends, h, m, n)
+        reference = self._encoding.reference(y, ends, h, None)
+        trending = flat + seasonal_trend(y, ends, h, m, n)
+        return np.stack([flat - reference, trending - reference], axis=-1) / scale[..., None]
 
     def _statistics(self, panel):
         """Spread, level and flatness of each target of each series, ``(n_series, n_targets)`` each.

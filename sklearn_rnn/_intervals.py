@@ -220,10 +220,7 @@ def _fold_residuals(forecaster, panel, ends, sid, times, X, Y, estimator, fixed_
     outputs = np.where(np.isnan(residuals), np.nan, outputs)
     decomposition = np.full((*residuals.shape, 2), np.nan)
     if forecaster._n_seasons:
-        for trend in (False, True):
-            decomposition[..., int(trend)] = forecaster._decomposition(
-                values[:, t], origins, scale[origin_sid][:, None, :], trend
-            )
+        decomposition = forecaster._decompositions(values[:, t], origins, scale[origin_sid][:, None, :])
         decomposition[np.isnan(residuals)] = np.nan
     return residuals, outputs, decomposition
 
