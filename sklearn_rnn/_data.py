@@ -197,7 +197,9 @@ def _input_batch(X, mean, scale, device):
     if X.size >= _TORCH_STANDARDIZE_VALUES and X.flags.writeable and X.dtype.isnative and min(X.strides) >= 0:
         # the same IEEE float64 subtraction and division, so the same values
         return torch.sub(torch.from_numpy(X), torch.from_numpy(mean)).div_(torch.from_numpy(scale)).float().to(device)
-    return to_tensor(standardize(X, mean, scale), device)
+    # standardize returns a new C-contiguous array: nothing for to_tensor to check
+    tensor = torch.from_numpy(standardize(X, mean, scale))
+    return tensor if device == "cpu" else tensor.to(device)
 
 
 def _in_training_mode(module):

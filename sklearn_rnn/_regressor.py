@@ -233,9 +233,10 @@ class _RecurrentRegressor(RegressorMixin, BaseRecurrent):
             Predictions in the units of the training targets, 1-D when the
             training ``y`` was 1-D.
         """
-        outputs = self._network_outputs(X).astype(np.float64)
+        y_pred = self._network_outputs(X).astype(np.float64)
         with np.errstate(over="ignore"):
-            y_pred = outputs * self.target_scale_ + self.target_mean_
+            y_pred *= self.target_scale_
+            y_pred += self.target_mean_
         if not np.isfinite(y_pred).all():
             raise ValueError(
                 "The predictions overflow float64 once scaled back to the units of y "

@@ -53,8 +53,9 @@ class torch_settings(_Block):
     """Run a block under the package's lock with float32 as the default dtype,
     denormal floats flushed to zero (unless ``flush=False``) and, with
     ``grad=True``, gradients enabled and inference mode off (tensors made in
-    the block can be trained); restore all afterwards, also on error.
-    :class:`torch_threads` sets the thread count inside it.
+    the block can be trained) and, with ``threads``, that many intra-op
+    threads; restore all afterwards, also on error. :class:`torch_threads`
+    sets the thread count inside it where the count is known later.
 
     Recurrent states that decay towards zero over long sequences become
     denormal floats, which the CPU handles several times slower (measured: a
@@ -67,17 +68,20 @@ class torch_settings(_Block):
     under 1, and a one-sequence predict pays it on every call.
     """
 
-    def __init__(self, *, grad=False, flush=True):
+    def __init__(self, *, grad=False, flush=True, threads=None):
         self._grad = grad
         self._flush = flush
+        self._threads = threads
 
     def __enter__(self):
         self._enter_once()
         _LOCK.acquire()
         self._previous_flush = None
         self._previous_dtype = None
+        self._previous_threads = None
         self._modes = None
         try:
+            self._previous_threads = _set_threads(self._threads)
             if self._flush:
                 self._previous_flush = flush_denormal_enabled()
                 # set_flush_denormal returns False where the CPU cannot flush.
@@ -109,6 +113,8 @@ class torch_settings(_Block):
 
     def _restore(self):
         try:
+            if self._previous_threads is not None:
+                torch.set_num_threads(self._previous_threads)
             if self._previous_dtype is not None:
                 torch.set_default_dtype(self._previous_dtype)
             if self._previous_flush is not None:
@@ -128,14 +134,22 @@ class torch_threads(_Block):
 
     def __enter__(self):
         self._enter_once()
-        self._previous = torch.get_num_threads()
-        if self._n_threads is not None and self._n_threads != self._previous:
-            torch.set_num_threads(self._n_threads)
-        else:
-            self._previous = None
+        self._previous = _set_threads(self._n_threads)
         return self
 
     def __exit__(self, *exc_info):
         if self._previous is not None:
             torch.set_num_threads(self._previous)
         return False
+
+
+def _set_threads(n_threads):
+    """Set PyTorch's intra-op threads to ``n_threads`` (None: leave them);
+    return the previous setting where it changed, else None."""
+    if n_threads is None:
+        return None
+    previous = torch.get_num_threads()
+    if n_threads == previous:
+        return None
+    torch.set_num_threads(n_threads)
+    return previous
