@@ -21,6 +21,13 @@ ratio to ``lstm``: the median of the per-round ratios ("paired", robust to
 the load of a shared machine drifting between rounds) and the ratio of the
 fastest rounds ("min": load only adds time). The load average is printed
 with every block: on a loaded machine, compare the 1-thread figures.
+
+``--short-inference`` measures instead the rule by which
+:class:`~sklearn_rnn._cells.GRULayers` hands short inference calls to torch's
+kernel: one forward pass under ``torch.inference_mode()`` at one thread, for
+4 to 24 steps, batches of 1 to 512 and hidden sizes 10 to 64, gives torch's
+GRU and Elman kernels' time over the layers' own recurrence (median of
+interleaved rounds of 50 calls).
 """
 
 import argparse
@@ -38,7 +45,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import _common as C  # noqa: E402
 
-from sklearn_rnn._cells import GRULayers, RNNLayers  # noqa: E402
+from sklearn_rnn import _cells  # noqa: E402
+from sklearn_rnn._cells import GRULayers, RNNLayers, current_flat_weights  # noqa: E402
 
 # name: (n_samples, n_timesteps, n_features, batch_size, epochs timed per round)
 WORKLOADS = {"medium": (20_000, 24, 4, 64, 1), "seed": (100, 10, 1, 10, 10)}
@@ -168,6 +176,52 @@ def run_block(workload, sizes, hidden_size, candidates, rounds):
     return times
 
 
+SHORT_STEPS = (4, 8, 12, 16, 24)
+SHORT_BATCHES = (1, 64, 512)
+SHORT_HIDDEN = ((10, 1), (32, 4), (64, 8))  # (hidden size, features)
+
+
+def short_inference(rounds):
+    """Print torch's kernel time over the layers' own recurrence for short inference calls."""
+    torch.set_num_threads(1)
+    print(f"## short inference, 1 thread: torch's kernel / the layers' recurrence; load {os.getloadavg()[0]:.2f}")
+    rows = []
+    for layer_class in (GRULayers, RNNLayers):
+        for hidden_size, n_features in SHORT_HIDDEN:
+            layer = layer_class(n_features, hidden_size)
+            for batch in SHORT_BATCHES:
+                ratios = [kernel_ratio(layer, torch.randn(batch, steps, n_features), rounds) for steps in SHORT_STEPS]
+                rows.append([layer_class.__name__, str(hidden_size), str(batch), *(f"{r:.2f}" for r in ratios)])
+    C.print_table(["layers", "hidden", "batch", *(f"{t} steps" for t in SHORT_STEPS)], rows)
+    print(
+        f"GRULayers runs the kernel at up to {_cells._KERNEL_STEPS} steps and "
+        f"{_cells._KERNEL_WIDTH} values per step (batch x hidden x directions)."
+    )
+
+
+def kernel_ratio(layer, x, rounds):
+    """Median time of torch's kernel over that of the layers' own recurrence, one call on ``x``."""
+    weights = current_flat_weights(layer)
+
+    def own():
+        # the class's forward without its choice of the kernel
+        layer._kernel_is_faster = lambda n_steps, width: False
+        try:
+            return layer(x)
+        finally:
+            del layer._kernel_is_faster
+
+    def kernel():
+        return layer._kernel_forward(x, weights, len(x))
+
+    own_times, kernel_times = [], []
+    with torch.inference_mode():
+        for _ in range(rounds):
+            own_times.append(C.time_calls(own, 50))
+            kernel_times.append(C.time_calls(kernel, 50))
+    return statistics.median(kernel_times) / statistics.median(own_times)
+
+
 def ratio_columns(values, baseline):
     paired = statistics.median(v / b for v, b in zip(values, baseline, strict=True))
     return f"{paired:.2f}", f"{min(values) / min(baseline):.2f}"
@@ -185,8 +239,15 @@ def main(argv=None):
     parser.add_argument(
         "--candidates", default=",".join(CANDIDATES), help=f"comma-separated, of {list(CANDIDATES + OPTIONS)}"
     )
+    parser.add_argument(
+        "--short-inference", action="store_true", help="torch's kernels against the layers on short inference calls"
+    )
     args = parser.parse_args(argv)
     rounds = args.rounds or (3 if args.quick else 5)
+    if args.short_inference:
+        print(C.machine_line())
+        short_inference(rounds)
+        return 0
     all_threads = torch.get_num_threads()
     thread_counts = [all_threads if t == "all" else int(t) for t in args.threads.split(",")]
     candidates = tuple(args.candidates.split(","))

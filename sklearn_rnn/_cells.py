@@ -17,7 +17,8 @@ within float32 round-off) with
   is computed for all steps at once, and the weight gradients are one matrix
   product over all steps;
 * for inference, buffers for a few steps at a time, reused so that they stay
-  in the cache.
+  in the cache; a GRU call of a few steps on a small batch runs torch's
+  own kernel instead, whose loop in C++ costs less than the Python steps.
 
 Variable lengths are handled as :func:`torch.nn.utils.rnn.pack_padded_sequence`
 does: the batch is sorted by length and step ``t`` only touches the
@@ -45,6 +46,11 @@ __all__ = ["GRULayers", "LSTMLayers", "RNNLayers"]
 # Inference buffers hold about this many values (a few steps' gates), so that
 # they stay in the cache.
 _INFERENCE_CHUNK_ELEMENTS = 1 << 17
+# GRU inference on at most this many steps, of at most this many values per
+# step (batch x hidden size x directions), runs torch's kernel (see
+# GRULayers._kernel_is_faster).
+_KERNEL_STEPS = 12
+_KERNEL_WIDTH = 4096
 
 # -- one direction of one layer ----------------------------------------------------------
 #
@@ -385,6 +391,8 @@ class _RecurrentLayers(nn.RNNBase):
         flat_weights = current_flat_weights(self)
         record = torch.is_grad_enabled() and (x.requires_grad or any(p.requires_grad for p in flat_weights))
         n_directions = 2 if self.bidirectional else 1
+        if not record and lengths is None and self._kernel_is_faster(T, B * self.hidden_size * n_directions):
+            return self._kernel_forward(input, flat_weights, B)
         per_direction = 4 if self.bias else 2
         for layer in range(self.num_layers):
             outputs = []
@@ -405,6 +413,20 @@ class _RecurrentLayers(nn.RNNBase):
         if steps < T:
             x = F.pad(x, (0, 0, 0, 0, 0, T - steps))
         return x.transpose(0, 1) if self.batch_first else x
+
+    def _kernel_is_faster(self, n_steps, width):
+        """Whether torch's own CPU kernel beats the layers' recurrence for an
+        inference call of ``n_steps`` steps and ``width`` values per step."""
+        return False
+
+    def _kernel_forward(self, input, flat_weights, batch):
+        """The output of torch's own kernel for complete sequences, without
+        ``torch.nn.RNNBase.forward``'s per-call checks."""
+        kernel = _VF.gru if self.mode == "GRU" else (_VF.rnn_tanh if self.nonlinearity == "tanh" else _VF.rnn_relu)
+        n_states = self.num_layers * (2 if self.bidirectional else 1)
+        zeros = input.new_zeros((n_states, batch, self.hidden_size))
+        args = (self.bias, self.num_layers, self.dropout, self.training, self.bidirectional, self.batch_first)
+        return kernel(input, zeros, flat_weights, *args)[0]
 
     def to_torch(self):
         """The equivalent ``torch.nn.GRU`` / ``torch.nn.RNN``, with a copy of the parameters.
@@ -508,6 +530,14 @@ class GRULayers(_RecurrentLayers):
         if record:
             return _GRUDirection.apply(x, *weights, batch_sizes, valid)
         return _gru_inference(x, *weights, batch_sizes)
+
+    def _kernel_is_faster(self, n_steps, width):
+        # Torch's loop runs in C++; the layers' Python steps and the views of
+        # their buffers cost more on a few steps of a small batch: torch's
+        # kernel took 0.61 to 0.98 of their time at up to 12 steps for up to
+        # 4,096 values per step (hidden sizes 10 to 64, batches of 1 to 512),
+        # 1.0 to 1.4 beyond (benchmarks/cell_speed.py --inference).
+        return n_steps <= _KERNEL_STEPS and width <= _KERNEL_WIDTH
 
 
 class RNNLayers(_RecurrentLayers):

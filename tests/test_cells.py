@@ -151,7 +151,9 @@ def test_shorter_batch_than_padding_and_order(cell):
 @pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("chunk_steps", [None, 1, 2])
 def test_inference_matches_training_path(cell, chunk_steps, monkeypatch):
-    # Inference runs the GRU over chunks of steps; force chunks of 1 and 2 steps.
+    # Inference runs the GRU over chunks of steps; force chunks of 1 and 2 steps,
+    # and the layers' own recurrence where torch's kernel would run.
+    monkeypatch.setattr(cells, "_KERNEL_STEPS", 0)
     if chunk_steps is not None:
         monkeypatch.setattr(cells, "_INFERENCE_CHUNK_ELEMENTS", chunk_steps * 3 * 4 * 4)
     torch.manual_seed(8)
@@ -161,6 +163,44 @@ def test_inference_matches_training_path(cell, chunk_steps, monkeypatch):
         with torch.inference_mode():
             inferred = ours(X, lengths)
         torch.testing.assert_close(inferred, ours(X, lengths).detach())
+
+
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_short_gru_inference_runs_torch_kernel(num_layers, bidirectional, batch_first, monkeypatch):
+    # Up to 12 steps of up to 4,096 values per step, inference runs torch's GRU kernel.
+    calls = []
+    own = cells._gru_inference
+    monkeypatch.setattr(cells, "_gru_inference", lambda *args: calls.append(args[0].shape) or own(*args))
+    torch.manual_seed(14)
+    ours, reference = make_pair("gru", 3, 8, num_layers=num_layers, bidirectional=bidirectional)
+    ours.batch_first = reference.batch_first = batch_first
+    width = 8 * (2 if bidirectional else 1)
+    kernel_batch = 4096 // width
+    for batch, steps, lengths, kernel in [
+        (5, 12, None, True),
+        (kernel_batch, 3, None, True),
+        (5, 13, None, False),
+        (kernel_batch + 1, 3, None, False),
+        (5, 6, torch.tensor([6, 2, 6, 1, 4]), False),
+    ]:
+        calls.clear()
+        X = torch.randn(batch, steps, 3)
+        X_in = X if batch_first else X.transpose(0, 1)
+        with torch.inference_mode():
+            output = ours(X_in, lengths)
+        assert (not calls) == kernel, (batch, steps, lengths)
+        reference.batch_first = True
+        expected = reference_output(reference, X, lengths)
+        reference.batch_first = batch_first
+        torch.testing.assert_close(output, expected if batch_first else expected.transpose(0, 1))
+    # a recorded call (training) always runs the layers' own recurrence and backward pass
+    calls.clear()
+    X = torch.randn(5, 4, 3)
+    ours.batch_first = reference.batch_first = True
+    assert_same_forward_and_gradients(ours, reference, X, None)
+    assert not calls
 
 
 @pytest.mark.parametrize("cell", CELLS)
