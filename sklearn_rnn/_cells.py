@@ -534,9 +534,9 @@ class GRULayers(_RecurrentLayers):
     def _kernel_is_faster(self, n_steps, width):
         # Torch's loop runs in C++; the layers' Python steps and the views of
         # their buffers cost more on a few steps of a small batch: torch's
-        # kernel took 0.61 to 0.98 of their time at up to 12 steps for up to
+        # kernel took 0.57 to 1.01 of their time at up to 12 steps for up to
         # 4,096 values per step (hidden sizes 10 to 64, batches of 1 to 512),
-        # 1.0 to 1.4 beyond (benchmarks/cell_speed.py --inference).
+        # 0.89 to 1.27 beyond (benchmarks/cell_speed.py --short-inference).
         return n_steps <= _KERNEL_STEPS and width <= _KERNEL_WIDTH
 
 

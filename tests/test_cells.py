@@ -168,14 +168,14 @@ def test_inference_matches_training_path(cell, chunk_steps, monkeypatch):
 @pytest.mark.parametrize("num_layers", [1, 2])
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("batch_first", [True, False])
-def test_short_gru_inference_runs_torch_kernel(num_layers, bidirectional, batch_first, monkeypatch):
+def test_short_gru_inference_runs_torch_kernel(num_layers, bidirectional, batch_first):
     # Up to 12 steps of up to 4,096 values per step, inference runs torch's GRU kernel.
-    calls = []
-    own = cells._gru_inference
-    monkeypatch.setattr(cells, "_gru_inference", lambda *args: calls.append(args[0].shape) or own(*args))
     torch.manual_seed(14)
     ours, reference = make_pair("gru", 3, 8, num_layers=num_layers, bidirectional=bidirectional)
-    ours.batch_first = reference.batch_first = batch_first
+    kernel_calls = []
+    kernel_forward = ours._kernel_forward
+    ours._kernel_forward = lambda *args: kernel_calls.append(args[2]) or kernel_forward(*args)
+    ours.batch_first = batch_first
     width = 8 * (2 if bidirectional else 1)
     kernel_batch = 4096 // width
     for batch, steps, lengths, kernel in [
@@ -185,22 +185,31 @@ def test_short_gru_inference_runs_torch_kernel(num_layers, bidirectional, batch_
         (kernel_batch + 1, 3, None, False),
         (5, 6, torch.tensor([6, 2, 6, 1, 4]), False),
     ]:
-        calls.clear()
+        kernel_calls.clear()
         X = torch.randn(batch, steps, 3)
-        X_in = X if batch_first else X.transpose(0, 1)
         with torch.inference_mode():
-            output = ours(X_in, lengths)
-        assert (not calls) == kernel, (batch, steps, lengths)
-        reference.batch_first = True
+            output = ours(X if batch_first else X.transpose(0, 1), lengths)
+        assert kernel_calls == ([batch] if kernel else []), (batch, steps, lengths)
         expected = reference_output(reference, X, lengths)
-        reference.batch_first = batch_first
         torch.testing.assert_close(output, expected if batch_first else expected.transpose(0, 1))
-    # a recorded call (training) always runs the layers' own recurrence and backward pass
-    calls.clear()
-    X = torch.randn(5, 4, 3)
-    ours.batch_first = reference.batch_first = True
-    assert_same_forward_and_gradients(ours, reference, X, None)
-    assert not calls
+    # a recorded call (training) runs the layers' own recurrence and backward pass
+    kernel_calls.clear()
+    ours.batch_first = True
+    assert_same_forward_and_gradients(ours, reference, torch.randn(5, 4, 3), None)
+    assert not kernel_calls
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_kernel_forward_is_the_same_function(cell):
+    # torch's kernel as the layers call it (the Elman layers only in benchmarks/cell_speed.py)
+    torch.manual_seed(15)
+    ours, _ = make_pair(cell, 2, 4, num_layers=2, bidirectional=True)
+    X = torch.randn(3, 5, 2)
+    with torch.inference_mode():
+        kernel = ours._kernel_forward(X, cells.current_flat_weights(ours), 3)
+    ours._kernel_is_faster = lambda n_steps, width: False
+    with torch.inference_mode():
+        torch.testing.assert_close(kernel, ours(X))
 
 
 @pytest.mark.parametrize("cell", CELLS)
