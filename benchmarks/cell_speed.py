@@ -31,6 +31,7 @@ interleaved rounds of 50 calls).
 """
 
 import argparse
+import copy
 import os
 import statistics
 import sys
@@ -46,7 +47,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import _common as C  # noqa: E402
 
 from sklearn_rnn import _cells  # noqa: E402
-from sklearn_rnn._cells import GRULayers, RNNLayers, current_flat_weights  # noqa: E402
+from sklearn_rnn._cells import GRULayers, RNNLayers  # noqa: E402
 
 # name: (n_samples, n_timesteps, n_features, batch_size, epochs timed per round)
 WORKLOADS = {"medium": (20_000, 24, 4, 64, 1), "seed": (100, 10, 1, 10, 10)}
@@ -200,25 +201,19 @@ def short_inference(rounds):
 
 
 def kernel_ratio(layer, x, rounds):
-    """Median time of torch's kernel over that of the layers' own recurrence, one call on ``x``."""
-    weights = current_flat_weights(layer)
+    """Median time of torch's kernel over that of the layers' own recurrence, one call on ``x``.
 
-    def own():
-        # the class's forward without its choice of the kernel
-        layer._kernel_is_faster = lambda n_steps, width: False
-        try:
-            return layer(x)
-        finally:
-            del layer._kernel_is_faster
-
-    def kernel():
-        return layer._kernel_forward(x, weights, len(x))
-
+    Both go through the layers' ``forward``, on two copies of ``layer`` whose
+    choice of the kernel is fixed: always and never.
+    """
+    always, never = copy.deepcopy(layer), copy.deepcopy(layer)
+    always._kernel_is_faster = lambda n_steps, width: True
+    never._kernel_is_faster = lambda n_steps, width: False
     own_times, kernel_times = [], []
     with torch.inference_mode():
         for _ in range(rounds):
-            own_times.append(C.time_calls(own, 50))
-            kernel_times.append(C.time_calls(kernel, 50))
+            own_times.append(C.time_calls(lambda: never(x), 50))
+            kernel_times.append(C.time_calls(lambda: always(x), 50))
     return statistics.median(kernel_times) / statistics.median(own_times)
 
 

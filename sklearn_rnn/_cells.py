@@ -50,7 +50,7 @@ _INFERENCE_CHUNK_ELEMENTS = 1 << 17
 # step (batch x hidden size x directions), runs torch's kernel (see
 # GRULayers._kernel_is_faster).
 _KERNEL_STEPS = 12
-_KERNEL_WIDTH = 4096
+_KERNEL_WIDTH = 1024
 
 # -- one direction of one layer ----------------------------------------------------------
 #
@@ -534,9 +534,10 @@ class GRULayers(_RecurrentLayers):
     def _kernel_is_faster(self, n_steps, width):
         # Torch's loop runs in C++; the layers' Python steps and the views of
         # their buffers cost more on a few steps of a small batch: torch's
-        # kernel took 0.57 to 1.01 of their time at up to 12 steps for up to
-        # 4,096 values per step (hidden sizes 10 to 64, batches of 1 to 512),
-        # 0.89 to 1.27 beyond (benchmarks/cell_speed.py --short-inference).
+        # kernel took 0.66 to 1.00 of their time at up to 12 steps for up to
+        # 1,024 values per step (hidden sizes 10 to 64, one sequence or 64 of
+        # hidden size 10), 0.89 to 1.35 beyond, below 1 only at 4 or 8 steps
+        # (benchmarks/cell_speed.py --short-inference).
         return n_steps <= _KERNEL_STEPS and width <= _KERNEL_WIDTH
 
 

@@ -103,7 +103,7 @@ class _Summary(torch.autograd.Function):
             # 0, so that ties share the gradient, and where the maximum is NaN no
             # step equals it and the count of 0 makes every gradient NaN. The mask
             # is written as floats: PyTorch's CPU kernels write a boolean result
-            # element by element, 8 times slower here.
+            # element by element (64 against 8 microseconds on the medium output).
             result = torch.eq(steps, maximum, out=torch.empty_like(steps))
             result.mul_(grads["max"] / result.sum(dim=0))
             if "mean" in grads:

@@ -169,7 +169,7 @@ def test_inference_matches_training_path(cell, chunk_steps, monkeypatch):
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("batch_first", [True, False])
 def test_short_gru_inference_runs_torch_kernel(num_layers, bidirectional, batch_first):
-    # Up to 12 steps of up to 4,096 values per step, inference runs torch's GRU kernel.
+    # Up to 12 steps of up to 1,024 values per step, inference runs torch's GRU kernel.
     torch.manual_seed(14)
     ours, reference = make_pair("gru", 3, 8, num_layers=num_layers, bidirectional=bidirectional)
     kernel_calls = []
@@ -177,7 +177,8 @@ def test_short_gru_inference_runs_torch_kernel(num_layers, bidirectional, batch_
     ours._kernel_forward = lambda *args: kernel_calls.append(args[2]) or kernel_forward(*args)
     ours.batch_first = batch_first
     width = 8 * (2 if bidirectional else 1)
-    kernel_batch = 4096 // width
+    kernel_batch = cells._KERNEL_WIDTH // width
+    assert kernel_batch > 1 and cells._KERNEL_STEPS == 12
     for batch, steps, lengths, kernel in [
         (5, 12, None, True),
         (kernel_batch, 3, None, True),

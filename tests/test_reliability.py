@@ -358,10 +358,24 @@ def test_settings_blocks_restore_everything_and_free_the_lock_on_error(torch_sta
             assert torch.is_inference_mode_enabled() and not torch.is_grad_enabled()
         assert torch.get_num_threads() == 2 and flush_denormal_enabled() is False
         assert torch.get_default_dtype() == torch.float64
+        # the thread count set by the settings block itself (as predict sets it)
+        with pytest.raises(KeyError), torch_settings(flush=False, threads=1):
+            assert torch.get_num_threads() == 1 and torch.get_default_dtype() == torch.float32
+            raise KeyError
+        assert torch.get_num_threads() == 2 and torch.get_default_dtype() == torch.float64
     finally:
         torch.set_default_dtype(previous_dtype)
 
     _assert_lock_is_free()
+
+
+@pytest.mark.parametrize("cls", [RNNRegressor, GRUClassifier])
+def test_predict_restores_the_thread_count_it_changes(torch_state, cls):
+    X, y = _task(cls)
+    model = cls(hidden_size=4, max_iter=1, n_threads=1, random_state=0).fit(X, y)
+    torch.set_num_threads(2)
+    model.predict(X)
+    assert torch.get_num_threads() == 2
 
 
 def _assert_lock_is_free():
