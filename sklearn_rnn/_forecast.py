@@ -734,15 +734,17 @@ class Forecaster(BaseEstimator):
         target columns ``y``, minus the baseline's, in spreads (``scale``
         broadcast to ``(n, 1, n_targets)``): ``(n, horizon, n_targets)``,
         with its trend as fitted (``decomposition_trend_``)."""
-        return self._decompositions(y, ends, scale)[..., int(self.decomposition_trend_)]
+        return self._decompositions(y, ends, scale, trends=(self.decomposition_trend_,))[..., 0]
 
-    def _decompositions(self, y, ends, scale):
-        """:meth:`_decomposition` without and with the trend, on a last axis of 2."""
+    def _decompositions(self, y, ends, scale, trends=(False, True)):
+        """:meth:`_decomposition` without or with the trend, for each of
+        ``trends``, on a last axis: the flat forecast and the reference are
+        computed once, and the trend only where asked for."""
         h, m, n = self.horizon, self.seasonal_period_, self._n_seasons
         flat = seasonal_decomposition(y, ends, h, m, n)
         reference = self._encoding.reference(y, ends, h, None)
-        trending = flat + seasonal_trend(y, ends, h, m, n)
-        return np.stack([flat - reference, trending - reference], axis=-1) / scale[..., None]
+        variants = [(flat + seasonal_trend(y, ends, h, m, n) if trend else flat) - reference for trend in trends]
+        return np.stack(variants, axis=-1) / scale[..., None]
 
     def _statistics(self, panel):
         """Spread, level and flatness of each target of each series, ``(n_series, n_targets)`` each.
