@@ -471,13 +471,15 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         """A new net (not yet initialized) whose module holds the input statistics
         and the ``options`` of :meth:`_network_options`."""
         criterion, criterion_kwargs = self._criterion()
+        # int(): torch's layers and tensor splits refuse NumPy integers, which
+        # the constraints accept (a grid from np.arange)
         return SequenceNet(
             module=RecurrentNetwork,
             module__cell=self._cell,
             module__input_size=n_features,
             module__output_size=self._n_network_outputs(),
-            module__hidden_size=self.hidden_size,
-            module__num_layers=self.num_layers,
+            module__hidden_size=int(self.hidden_size),
+            module__num_layers=int(self.num_layers),
             module__bidirectional=self.bidirectional,
             module__dropout=self.dropout,
             module__summary=summary,
@@ -516,7 +518,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         net.set_params(
             lr=self.learning_rate_init,
             optimizer__weight_decay=self.alpha / self._n_first_fit_samples,
-            batch_size=self.batch_size,
+            batch_size=int(self.batch_size),
             clip_grad_norm=self.clip_grad_norm,
             train_split=None if valid_dataset is None else predefined_split(valid_dataset),
         )

@@ -14,7 +14,7 @@ import torch
 from joblib import parallel_backend
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import KFold, cross_val_predict
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_predict
 from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping
 
 from sklearn_rnn import (
@@ -301,6 +301,19 @@ def test_get_params_still_sees_the_real_signature():
     params = LSTMRegressor().get_params()
     assert params["hidden_size"] == 64 and "epochs" not in params
     assert clone(LSTMRegressor(hidden_size=5)).hidden_size == 5
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("integer", [np.int64, np.int32])
+def test_numpy_integers_work_wherever_python_integers_do(cls, integer):
+    # a grid from np.arange gives NumPy integers; the constraints accept them
+    X, y = _task(cls, n=32)
+    params = dict(hidden_size=4, num_layers=2, batch_size=8, max_iter=2, n_iter_no_change=2, downsample=2)
+    expected = fast(cls, random_state=0, **params).fit(X, y).predict(X)
+    model = fast(cls, random_state=integer(0), **{name: integer(value) for name, value in params.items()}).fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), expected)
+    search = GridSearchCV(fast(cls, max_iter=1), {"hidden_size": np.arange(2, 5, 2)}, cv=2, error_score="raise")
+    assert search.fit(X, y).best_params_["hidden_size"] in (2, 4)
 
 
 # -- 3.1 global state -------------------------------------------------------------------
