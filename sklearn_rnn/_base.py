@@ -297,6 +297,9 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         if warm:
             self._check_fixed_parameters("partial_fit" if incremental else "fit with warm_start=True")
         saved = dict(self.__dict__)
+        # the one object that training changes in place: the stream that seeds the next warm fit
+        rng = saved.get("_random_state")
+        rng_state = None if rng is None else rng.get_state()
         try:
             with torch_settings(grad=True):
                 self._train(X, y, warm=warm, incremental=incremental, classes=classes)
@@ -305,6 +308,8 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
             # restoring the attributes restores the previous fitted state.
             self.__dict__.clear()
             self.__dict__.update(saved)
+            if rng is not None:
+                rng.set_state(rng_state)
             raise
         # under the cosine schedule, the schedule's end is the end of training, no failure to converge
         scheduled = self.learning_rate == "cosine" and not incremental

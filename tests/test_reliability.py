@@ -129,6 +129,22 @@ def test_ctrl_c_during_fit_reaches_the_caller_and_keeps_the_previous_model(epoch
         np.testing.assert_array_equal(model.predict(X), before)
 
 
+@pytest.mark.parametrize("incremental", [True, False])
+def test_a_failed_warm_fit_leaves_the_next_warm_fit_as_it_would_have_been(incremental):
+    # the random stream that seeds each warm fit is part of the state restored
+    X, y = _task(GRURegressor, n=40)
+    results = []
+    for fail_first in (False, True):
+        model = fast(GRURegressor, hidden_size=4, max_iter=2, batch_size=8, random_state=0, warm_start=True)
+        model.fit(X, y)
+        if fail_first:
+            with pytest.raises(KeyboardInterrupt):
+                model.set_params(callbacks=[CtrlC(1)]).fit(X, y)
+            model.set_params(callbacks=None)
+        results.append((model.partial_fit if incremental else model.fit)(X, y).predict(X))
+    np.testing.assert_array_equal(results[1], results[0])
+
+
 def test_every_documented_callback_event_fires():
     X, y = _task(GRURegressor, n=40)
     model = fast(GRURegressor, max_iter=3, batch_size=10, early_stopping=True, n_iter_no_change=50)
