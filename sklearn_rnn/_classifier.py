@@ -151,10 +151,8 @@ class _RecurrentClassifier(ClassifierMixin, BaseRecurrent):
                     f"class_weight={self.class_weight!r} is not valid: weights must be finite, "
                     "non-negative and not all zero."
                 )
-        elif self.class_weight == "balanced":
-            # Classes announced through partial_fit(classes=...) but absent from y keep weight 1.
-            present = np.isin(self.classes_, y)
-            weights[present] = compute_class_weight("balanced", classes=self.classes_[present], y=y)
+        elif self.class_weight == "balanced":  # fit only: every class in classes_ is in y
+            weights = compute_class_weight("balanced", classes=self.classes_, y=y)
         return weights.astype(np.float32)
 
     def _n_network_outputs(self):
@@ -204,7 +202,21 @@ class _RecurrentClassifier(ClassifierMixin, BaseRecurrent):
         -------
         self : object
             The updated estimator.
+
+        Raises
+        ------
+        ValueError
+            With ``class_weight="balanced"``: each call sees one part of the
+            data, whose class frequencies are not those of the whole (as
+            scikit-learn's ``SGDClassifier.partial_fit``).
         """
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported for partial_fit: one call's y does not hold the class "
+                "frequencies of the whole data. Compute the weights from all the labels (or a large enough "
+                "sample of them) with sklearn.utils.class_weight.compute_class_weight('balanced', classes=classes, "
+                "y=y) and pass them as class_weight=dict(zip(classes, weights))."
+            )
         return self._fit(X, y, incremental=True, classes=classes)
 
     def predict_proba(self, X):
@@ -256,7 +268,8 @@ _CLASSIFIER_DOC = """{title}
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss: ``{{label: weight}}`` (unlisted
         classes weigh 1), ``"balanced"`` (inversely proportional to class
-        frequencies in ``y``), or None for equal weights. As in
+        frequencies in the ``y`` of the first fit, which a warm fit keeps;
+        not available to :meth:`partial_fit`), or None for equal weights. As in
         scikit-learn, each sample's cross-entropy is multiplied by the weight
         of its class, and a minibatch's loss is the mean of these products
         over its samples (so a batch of weight-0 samples has loss 0).
