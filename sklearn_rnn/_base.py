@@ -8,6 +8,7 @@ history, while the estimator drives early stopping and convergence the way
 """
 
 import copy
+import inspect
 import re
 import warnings
 from numbers import Integral, Real
@@ -131,10 +132,24 @@ def _dataset(X, lengths, y, mean, scale, device):
     )
 
 
-def _check_callbacks(callbacks):
+def _monitored(callback):
+    """The history key a callback watches (skorch's ``monitor``, as
+    ``EarlyStopping``, ``Checkpoint`` and ``LRScheduler`` have), or None; a
+    class's is its default."""
+    if isinstance(callback, type):
+        parameter = inspect.signature(callback).parameters.get("monitor")
+        monitor = None if parameter is None else parameter.default
+    else:
+        monitor = getattr(callback, "monitor", None)
+    return monitor if isinstance(monitor, str) else None
+
+
+def _check_callbacks(callbacks, *, validated):
     """Raise ``ValueError`` unless ``callbacks`` holds what skorch accepts:
     ``Callback`` instances or classes, or ``(name, callback)`` pairs of
-    them, none named like the estimator's own callbacks."""
+    them, none named like the estimator's own callbacks, and none watching a
+    validation key when this fit has no validation data (``validated``):
+    skorch would fail with a ``KeyError`` after the first epoch."""
     for i, item in enumerate(callbacks or []):
         callback = item
         if isinstance(item, (tuple, list)):
@@ -149,6 +164,14 @@ def _check_callbacks(callbacks):
             raise ValueError(
                 f"callbacks[{i}]={item!r} is not a skorch callback: pass skorch.callbacks.Callback instances "
                 "(or Callback classes), or (name, callback) pairs of them."
+            )
+        monitor = _monitored(callback)
+        if not validated and monitor is not None and monitor.startswith("valid"):
+            raise ValueError(
+                f"callbacks[{i}] ({type(callback).__name__ if not isinstance(callback, type) else callback.__name__}) "
+                f"watches {monitor!r}, which the history holds only with validation data: set "
+                "early_stopping=True (fit then holds out validation_fraction of the data; partial_fit never "
+                "does), or make it watch the training loss (monitor='train_loss')."
             )
 
 
@@ -383,7 +406,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
 
     def _train(self, X, y, *, warm, incremental, classes):
         summary = parse_summary(self.summary)
-        _check_callbacks(self.callbacks)
+        _check_callbacks(self.callbacks, validated=self.early_stopping and not incremental)
         device = self.device_ if warm else resolve_device(self.device)
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")

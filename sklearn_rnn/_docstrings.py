@@ -118,10 +118,15 @@ max_iter : int, default={max_iter}
         Extra ``skorch.callbacks.Callback`` instances (or ``(name, callback)``
         pairs), copied into the skorch net at each fit; for example a
         ``skorch.callbacks.LRScheduler``, ``GradientNormClipping`` or
-        ``EarlyStopping``. Every skorch callback event is sent, and at epoch
-        end ``net.history`` already holds ``train_loss`` (and ``valid_loss``,
-        ``valid_score`` with early stopping). The name ``"mlp_stopping"`` is
-        reserved for the estimator's own callback, which runs last.
+        ``EarlyStopping`` (whose default ``monitor="valid_loss"`` needs
+        ``early_stopping=True``). Every skorch callback event is sent, and at
+        epoch end ``net.history`` already holds ``train_loss`` and
+        ``train_loss_best`` (and ``valid_loss``, ``valid_loss_best`` and
+        ``valid_score`` with early stopping), as with skorch's default
+        callbacks. A callback watching a validation key in a fit without
+        validation data raises a ``ValueError`` before training. The name
+        ``"mlp_stopping"`` is reserved for the estimator's own callback,
+        which runs last.
 
     verbose : int, default=0
         0 is silent; 1 or more prints one line per epoch with the training

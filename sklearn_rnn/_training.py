@@ -164,7 +164,12 @@ class SequenceNet(NeuralNet):
                 self.notify("on_batch_end", batch=batch, training=training, **step)
             batch_count += 1
         self.history.record(prefix + "_batch_count", batch_count)
-        self.history.record(prefix + "_loss", total / max(count, 1))
+        loss = total / max(count, 1)
+        self.history.record(prefix + "_loss", loss)
+        # what skorch's default scoring callbacks add, and what its Checkpoint
+        # watches by default ("valid_loss_best")
+        earlier = [row[prefix + "_loss"] for row in self.history[:-1] if prefix + "_loss" in row]
+        self.history.record(prefix + "_loss_best", bool(not earlier or loss < min(earlier)))
         if not training and self.score_outputs is not None and outputs:
             score = self.score_outputs(torch.cat(targets), torch.cat(outputs))
             self.history.record(prefix + "_score", float(score))

@@ -15,7 +15,7 @@ from joblib import parallel_backend
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_predict
-from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping
+from skorch.callbacks import Callback, Checkpoint, EarlyStopping, GradientNormClipping
 
 from sklearn_rnn import (
     GRUClassifier,
@@ -87,6 +87,23 @@ def test_skorch_early_stopping_ends_fit_normally(cls):
     assert model.n_iter_ == 2  # no epoch improves by 10: stopped after patience + 1 epochs
     assert len(model.loss_curve_) == 2
     assert model.predict(X).shape == (len(X),)
+
+
+def test_skorch_callbacks_watching_validation_keys_need_validation_data(tmp_path):
+    X, y = _task(GRURegressor, n=40)
+    # the defaults of skorch's EarlyStopping ("valid_loss") and Checkpoint ("valid_loss_best")
+    for callback in (EarlyStopping(patience=1), EarlyStopping, Checkpoint(dirname=str(tmp_path))):
+        with pytest.raises(ValueError, match=r"callbacks\[0\] \((EarlyStopping|Checkpoint)\) watches 'valid_loss"):
+            fast(GRURegressor, hidden_size=4, max_iter=3, callbacks=[callback]).fit(X, y)
+        model = fast(GRURegressor, hidden_size=4, max_iter=3, early_stopping=True, callbacks=[callback]).fit(X, y)
+        assert model.n_iter_ >= 1
+        with pytest.raises(ValueError, match="partial_fit never does"):
+            model.partial_fit(X, y)
+    history = model.net_.history
+    losses = history[:, "valid_loss"]
+    assert history[:, "valid_loss_best"] == [loss < min(losses[:i], default=np.inf) for i, loss in enumerate(losses)]
+    assert history[:, "train_loss_best"][0] is True
+    assert (tmp_path / "params.pt").exists()  # Checkpoint saved on its best epochs
 
 
 def test_a_user_callback_stopping_training_gets_no_convergence_warning():
@@ -546,7 +563,7 @@ def test_cross_val_predict_with_the_threading_backend_equals_sequential():
         (GRURegressor, {"scale_inputs": False}),
         (GRURegressor, {"scale_target": False}),
         (GRURegressor, {"loss": "huber"}),
-        (RNNClassifier, {"class_weight": "balanced"}),
+        (RNNClassifier, {"class_weight": {0: 2.0}}),
         (RNNClassifier, {"hidden_size": 3}),
     ],
 )
