@@ -5,8 +5,9 @@ Sequences come in three shapes (design section 3):
 * a 3-D array-like ``(n_samples, n_timesteps, n_features)``;
 * a 2-D array-like or DataFrame ``(n_samples, n_timesteps)``: univariate
   sequences, one feature per step;
-* a list (or tuple, or 1-D object array) of arrays ``(n_timesteps_i,
-  n_features)``, or of 1-D arrays for univariate sequences, of any lengths.
+* a list (or tuple, 1-D object array or pandas Series) of arrays
+  ``(n_timesteps_i, n_features)``, or of 1-D arrays for univariate
+  sequences, of any lengths.
 
 A list of plain Python lists is read like ``np.asarray(X)``, as everywhere in
 scikit-learn, and must be rectangular: a ragged one is an error, since it
@@ -28,6 +29,7 @@ network reads, are stored apart (``_n_step_features``).
 import warnings
 
 import numpy as np
+import pandas as pd
 from sklearn.utils.validation import check_array, validate_data
 
 from ._warnings import warn_at_caller
@@ -41,12 +43,12 @@ def _is_sequence_list(X):
     """Whether ``X`` is a collection of separate sequences rather than a table.
 
     A list or tuple whose items are all arrays (NumPy arrays, DataFrames,
-    Series, tensors: anything with a ``shape``), or a 1-D NumPy array of
-    ``dtype=object`` holding such arrays, is a list of sequences, whatever
-    their lengths. A list of plain lists is a table (2-D) or a 3-D array, as
-    in scikit-learn, and must be rectangular.
+    Series, tensors: anything with a ``shape``), or a 1-D NumPy array or a
+    pandas Series of ``dtype=object`` holding such arrays, is a list of
+    sequences, whatever their lengths. A list of plain lists is a table (2-D)
+    or a 3-D array, as in scikit-learn, and must be rectangular.
     """
-    if isinstance(X, np.ndarray):
+    if isinstance(X, (np.ndarray, pd.Series)):
         return X.dtype == object and X.ndim == 1 and len(X) > 0 and all(hasattr(s, "shape") for s in X)
     return isinstance(X, (list, tuple)) and len(X) > 0 and all(hasattr(s, "shape") for s in X)
 
@@ -66,6 +68,21 @@ def _check_rectangular(X):
         "arrays. Pass sequences of different lengths as a list of NumPy arrays, each of shape "
         "(n_timesteps_i, n_features) or (n_timesteps_i,), e.g. [np.asarray(s) for s in X]."
     )
+
+
+def _check_not_nested(X):
+    """Raise a clear error for a DataFrame whose cells hold sequences (the
+    nested layout of sktime): a table holds one value per cell."""
+    if not isinstance(X, pd.DataFrame):
+        return
+    for column in X.columns[[dtype == np.dtype(object) for dtype in X.dtypes]]:
+        if any(hasattr(cell, "shape") or isinstance(cell, (list, tuple)) for cell in X[column]):
+            raise ValueError(
+                f"X is a DataFrame whose column {column!r} holds sequences (a nested layout, as sktime's); a "
+                "DataFrame here is a table of univariate sequences, one column per time step. Pass a list of "
+                "arrays instead, one (n_timesteps_i, n_features) array per row, e.g. "
+                "[np.column_stack([np.asarray(cell) for cell in row]) for row in X.itertuples(index=False)]."
+            )
 
 
 def _rectangular(rows):
@@ -230,6 +247,7 @@ def check_sequences(estimator, X, *, reset):
         table = False
     else:
         _check_rectangular(X)
+        _check_not_nested(X)
         X = validate_data(estimator, X, reset=reset, ensure_2d=False, allow_nd=True, dtype=_FLOAT_DTYPES)
         lengths = None
         table = X.ndim == 2

@@ -53,7 +53,7 @@ def test_2d_array_and_dataframe_are_univariate_sequences():
     assert est.n_features_in_ == len(est.feature_names_in_)
 
 
-@pytest.mark.parametrize("container", [list, tuple, lambda seqs: np.array(seqs + [None], dtype=object)[:-1]])
+@pytest.mark.parametrize("container", [list, tuple, lambda seqs: np.array(seqs + [None], dtype=object)[:-1], pd.Series])
 def test_list_of_2d_arrays_is_padded_with_lengths(container):
     rng = np.random.RandomState(0)
     sequences = [rng.randn(n, 2) for n in (3, 5, 1)]
@@ -127,6 +127,10 @@ def test_rectangular_nested_lists_are_arrays():
         (np.zeros(5), r"got a 1-D array .* X.reshape\(1, -1\)"),
         (np.zeros((2, 3, 4, 5)), r"got a 4-D array"),
         (np.array([[1.0, np.nan]]), r"contains NaN"),
+        (
+            pd.DataFrame({"dim_0": [pd.Series([1.0, 2.0]), pd.Series([3.0])], "dim_1": [1.0, 2.0]}),
+            r"column 'dim_0' holds sequences \(a nested layout, as sktime's\).*X.itertuples",
+        ),
     ],
 )
 def test_bad_input_raises_a_clear_error(X, message):
