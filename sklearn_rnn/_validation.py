@@ -200,6 +200,8 @@ def _check_sequence_names(estimator, X, reset):
     if fitted is None or names is None:
         if fitted is not None:
             _warn_no_feature_names(estimator)
+        elif names is not None:  # scikit-learn's warning for the converse case
+            warn_at_caller(f"X has feature names, but {type(estimator).__name__} was fitted without feature names")
         return
     if list(names) != list(fitted):
         raise ValueError(

@@ -289,6 +289,10 @@ def test_input_without_the_fitted_feature_names_warns_in_every_layout():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         unnamed.predict(X)
+    # and the converse, as scikit-learn warns for a table
+    with pytest.warns(UserWarning, match="X has feature names, but LSTMRegressor was fitted without") as caught:
+        unnamed.predict(frames)
+    assert caught[0].filename == __file__
 
 
 def test_mapie_split_conformal_regressor_on_a_2d_table():
