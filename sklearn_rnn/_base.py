@@ -374,7 +374,13 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
             raise ValueError(
                 f"{type(self).__name__}: {', '.join(changed)} changed since the network was built ({detail}), "
                 f"and {how} continues training that network, which cannot apply the change. Set the "
-                "previous value back, or set warm_start=False (or clone the estimator) to train a new network."
+                "previous value back, or "
+                + (
+                    "call fit with warm_start=False (partial_fit always continues)"
+                    if how == "partial_fit"
+                    else "set warm_start=False"
+                )
+                + " or clone the estimator to train a new network."
             )
 
     def _check_truncation(self, lengths):

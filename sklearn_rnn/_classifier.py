@@ -376,7 +376,7 @@ class GRUClassifier(_RecurrentClassifier):
 
 RNNClassifier.__doc__ = _classifier_doc(
     "RNNClassifier",
-    "Elman recurrent network (``torch.nn.RNN`` with tanh)",
+    "Elman recurrent network (the computation of ``torch.nn.RNN`` with tanh)",
     "Elman recurrent neural network classifier for sequences.",
     "LSTMClassifier : Long short-term memory classifier.\n    GRUClassifier : Gated recurrent unit classifier.",
 )
@@ -389,7 +389,7 @@ LSTMClassifier.__doc__ = _classifier_doc(
 )
 GRUClassifier.__doc__ = _classifier_doc(
     "GRUClassifier",
-    "gated recurrent unit network (``torch.nn.GRU``)",
+    "gated recurrent unit network (the computation of ``torch.nn.GRU``)",
     "Gated recurrent unit (GRU) classifier for sequences.",
     "RNNClassifier : Elman recurrent network classifier.\n    LSTMClassifier : Long short-term memory classifier.",
 )

@@ -60,7 +60,8 @@ max_iter : int, default={max_iter}
         Strength of the L2 penalty: the loss gains
         ``alpha / (2 * n_samples) * ||w||^2`` over all weights and biases,
         applied as Adam's ``weight_decay = alpha / n_samples``
-        (``n_samples`` of the first fit). :class:`~sklearn.neural_network.MLPRegressor`
+        (``n_samples``: the training samples of the first fit, without the
+        ones held out by ``early_stopping``). :class:`~sklearn.neural_network.MLPRegressor`
         divides by the minibatch's size instead and leaves the biases out,
         so the same ``alpha`` is about ``n_samples / batch_size`` times
         stronger there.
@@ -124,9 +125,10 @@ max_iter : int, default={max_iter}
         ``train_loss_best`` (and ``valid_loss``, ``valid_loss_best`` and
         ``valid_score`` with early stopping), as with skorch's default
         callbacks. A callback watching a validation key in a fit without
-        validation data raises a ``ValueError`` before training. The name
-        ``"mlp_stopping"`` is reserved for the estimator's own callback,
-        which runs last.
+        validation data raises a ``ValueError`` before training. The names
+        ``"mlp_stopping"`` and ``"lr_schedule"`` are reserved for the
+        estimator's own callbacks (the stopping rules, which run last, and
+        the ``learning_rate="cosine"`` schedule).
 
     verbose : int, default=0
         0 is silent; 1 or more prints one line per epoch with the training

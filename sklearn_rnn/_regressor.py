@@ -358,7 +358,7 @@ class GRURegressor(_RecurrentRegressor):
 
 RNNRegressor.__doc__ = _regressor_doc(
     "RNNRegressor",
-    "Elman recurrent network (``torch.nn.RNN`` with tanh)",
+    "Elman recurrent network (the computation of ``torch.nn.RNN`` with tanh)",
     "Elman recurrent neural network regressor for sequences.",
     "LSTMRegressor : Long short-term memory regressor.\n    GRURegressor : Gated recurrent unit regressor.",
 )
@@ -370,7 +370,7 @@ LSTMRegressor.__doc__ = _regressor_doc(
 )
 GRURegressor.__doc__ = _regressor_doc(
     "GRURegressor",
-    "gated recurrent unit network (``torch.nn.GRU``)",
+    "gated recurrent unit network (the computation of ``torch.nn.GRU``)",
     "Gated recurrent unit (GRU) regressor for sequences.",
     "RNNRegressor : Elman recurrent network regressor.\n    LSTMRegressor : Long short-term memory regressor.",
 )

@@ -578,8 +578,10 @@ def test_changed_architecture_under_warm_start_raises_naming_it(cls, change, how
     before = model.predict(X)
     model.set_params(**change)
     name = next(iter(change))
-    with pytest.raises(ValueError, match=rf"{cls.__name__}: {name} changed since the network was built"):
+    with pytest.raises(ValueError, match=rf"{cls.__name__}: {name} changed since the network was built") as info:
         model.partial_fit(X, y) if how == "partial_fit" else model.fit(X, y)
+    # the way out that applies: partial_fit continues whatever warm_start is
+    assert ("call fit with warm_start=False" if how == "partial_fit" else "set warm_start=False") in str(info.value)
     np.testing.assert_array_equal(model.predict(X), before)  # nothing changed
     model.set_params(warm_start=False).fit(X, y)  # a new network takes the new setting
     if name == "hidden_size":
