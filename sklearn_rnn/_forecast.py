@@ -23,7 +23,7 @@ from ._encoding import (
     spread,
 )
 from ._ensemble import fit_ensemble, predict_mean
-from ._forecast_index import _article
+from ._forecast_index import _article, plain
 from ._future_covariates import FutureCovariates, check_future_steps, column_roles, fit_target
 from ._intervals import bounds_frame, calibration_residuals, check_coverage, check_quantiles, quantile_offsets
 from ._panel import is_panel, read_panel
@@ -104,7 +104,7 @@ _LIVE_PARAMS = {"short_series", "verbose"}
 
 def _listed(keys, limit=5):
     keys = list(keys)
-    shown = ", ".join(repr(k) for k in keys[:limit])
+    shown = ", ".join(repr(plain(k)) for k in keys[:limit])
     return f"[{shown}{', ...' if len(keys) > limit else ''}]"
 
 
@@ -835,7 +835,7 @@ class Forecaster(BaseEstimator):
                 f"The series is too short: it has {panel.lengths[0]} rows, and {parts} need at least {needed}. "
                 f"{remedy}."
             )
-        described = ", ".join(f"{panel.keys[i]!r} ({panel.lengths[i]} rows)" for i in short[:5])
+        described = ", ".join(f"{plain(panel.keys[i])!r} ({panel.lengths[i]} rows)" for i in short[:5])
         described += ", ..." if len(short) > 5 else ""
         message = (
             f"{len(short)} of the {panel.n_series} series of {what} are too short: [{described}]; {parts} need "
@@ -1028,7 +1028,8 @@ class Forecaster(BaseEstimator):
         ]
         if changed:
             described = ", ".join(
-                f"{name} ({self._fitted_params.get(name, '<unset>')!r} -> {current.get(name, '<unset>')!r})"
+                f"{name} ({plain(self._fitted_params.get(name, '<unset>'))!r} -> "
+                f"{plain(current.get(name, '<unset>'))!r})"
                 for name in changed
             )
             raise ValueError(

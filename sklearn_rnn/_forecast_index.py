@@ -16,7 +16,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["TimeIndex", "check_time_index", "guess_frequency"]
+__all__ = ["TimeIndex", "check_time_index", "guess_frequency", "plain"]
+
+
+def plain(value):
+    """``value`` as messages show it: a NumPy scalar as the Python scalar it
+    holds (``1``, not NumPy 2's ``np.int64(1)``), also inside a tuple (a
+    panel's ``(series, time)`` label); anything else unchanged."""
+    if isinstance(value, tuple):
+        return tuple(plain(v) for v in value)
+    if isinstance(value, (np.number, np.bool_, np.str_)) and not isinstance(value, np.timedelta64):
+        return value.item()
+    return value
 
 
 def _infer_frequency(index):
@@ -241,14 +252,15 @@ class TimeIndex:
             check_order(index, what)
             i = int(np.flatnonzero(index != expected)[0])
             raise ValueError(
-                f"{what} has a gap: {expected[i]!r} is missing after {index[i - 1]!r} ({self.describe()}); a "
-                f"forecaster needs one row per period: fill it, for example {self._fill_fix(what)}."
+                f"{what} has a gap: {plain(expected[i])!r} is missing after {plain(index[i - 1])!r} "
+                f"({self.describe()}); a forecaster needs one row per period: fill it, for example "
+                f"{self._fill_fix(what)}."
             )
         if not index.equals(expected):
             raise ValueError(
                 f"{what} must follow the data seen so far without gap or overlap: the next periods are "
                 f"{list(expected[:3])}{' ...' if len(expected) > 3 else ''} ({self.describe()}), "
-                f"but {what} starts at {index[0]!r} and has index {list(index[:3])}"
+                f"but {what} starts at {plain(index[0])!r} and has index {list(index[:3])}"
                 f"{' ...' if len(index) > 3 else ''}."
             )
 
@@ -280,8 +292,8 @@ class TimeIndex:
             i = int(bad[0])
             expected = list(self.future(lasts[i], 3))
             raise ValueError(
-                f"Series {keys[i]!r} of {what} must follow the data seen so far without gap or overlap: "
-                f"its next periods are {expected} ..., but {what} starts it at {firsts[i]!r}."
+                f"Series {plain(keys[i])!r} of {what} must follow the data seen so far without gap or overlap: "
+                f"its next periods are {expected} ..., but {what} starts it at {plain(firsts[i])!r}."
             )
 
     def labels_after(self, keys, lasts, n_periods, names=None):

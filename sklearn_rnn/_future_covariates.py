@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ._calendar import calendar_features
+from ._forecast_index import plain
 from ._panel import check_level_order
 
 __all__ = ["FutureCovariates", "check_future_steps", "column_roles", "fit_target"]
@@ -58,14 +59,14 @@ def column_roles(panel, future_covariates):
             position = int(name) % n_columns
         else:
             known = f"columns {panel.columns}" if panel.columns is not None else "positions for arrays"
-            raise ValueError(f"future_covariates names {name!r}, which is not a column of the data ({known}).")
+            raise ValueError(f"future_covariates names {plain(name)!r}, which is not a column of the data ({known}).")
         if position in t:
             raise ValueError(
-                f"future_covariates names {name!r}, which is also a target; a column is either forecast or "
+                f"future_covariates names {plain(name)!r}, which is also a target; a column is either forecast or "
                 "known in advance."
             )
         if position in f:
-            raise ValueError(f"future_covariates names {name!r} more than once.")
+            raise ValueError(f"future_covariates names {plain(name)!r} more than once.")
         f.append(position)
     p = [i for i in range(n_columns) if i not in t and i not in f]
     return t, p, f
@@ -237,7 +238,8 @@ class FutureCovariates:
             row, col = np.argwhere(bad)[0]
             raise ValueError(
                 f"{what} has {int(bad.sum())} missing or infinite value(s) in the periods to forecast, the first "
-                f"in {names[col]!r} at {expected[row]!r}. Future covariates must be known for every period."
+                f"in {plain(names[col])!r} at {plain(expected[row])!r}. Future covariates must be known for every "
+                "period."
             )
         block[wanted.reshape(block.shape[:2])] = taken
 
@@ -325,18 +327,19 @@ def _gap_message(future, expected, rows, keys, what):
         needed = expected[expected.get_level_values(0) == key].get_level_values(1)
         present = future.index.get_level_values(0) == key
         if not present.any():
-            return f"{what} has no rows for series {key!r}; it needs the periods {list(needed[:3])} ..."
+            return f"{what} has no rows for series {plain(key)!r}; it needs the periods {list(needed[:3])} ..."
         given = future.index[present].get_level_values(1)
-        where = f" for series {key!r}"
+        where = f" for series {plain(key)!r}"
     if not needed[:1].isin(given).all():
         after = given[given > needed[0]]
-        start = f"starts at {after[0]!r}" if len(after) else f"ends at {given[-1]!r}"
+        start = f"starts at {plain(after[0])!r}" if len(after) else f"ends at {plain(given[-1])!r}"
         return (
             f"{what}{where} is misaligned: it {start}, but the periods to forecast start at "
-            f"{needed[0]!r} ({len(needed)} periods)."
+            f"{plain(needed[0])!r} ({len(needed)} periods)."
         )
     covered = int(needed.isin(given).sum())
     return (
         f"{what}{where} is short: it covers {covered} of the {len(needed)} periods to forecast "
-        f"({needed[0]!r} to {needed[-1]!r}); the first missing is {label if keys is None else label[1]!r}."
+        f"({plain(needed[0])!r} to {plain(needed[-1])!r}); the first missing is "
+        f"{plain(label if keys is None else label[1])!r}."
     )

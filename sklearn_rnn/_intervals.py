@@ -79,6 +79,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import TimeSeriesSplit
 
 from ._ensemble import fit_ensemble, predict_mean
+from ._forecast_index import plain
 
 __all__ = ["calibration_residuals", "check_coverage", "check_quantiles", "quantile_offsets", "bounds_frame"]
 
@@ -228,11 +229,13 @@ def _fold_residuals(forecaster, panel, ends, sid, times, X, Y, estimator, fixed_
 def _check_level(name, level, hint):
     """Raise unless ``level`` is a real number in (0, 1)."""
     if isinstance(level, (str, bytes)):
-        raise ValueError(f"{name} must be a number in (0, 1), not a string; got {level!r}. {hint}")
+        raise ValueError(f"{name} must be a number in (0, 1), not a string; got {plain(level)!r}. {hint}")
     if isinstance(level, bool) or not isinstance(level, Real):
-        raise ValueError(f"{name} must be a number in (0, 1); got {level!r} of type {type(level).__name__}. {hint}")
+        raise ValueError(
+            f"{name} must be a number in (0, 1); got {plain(level)!r} of type {type(level).__name__}. {hint}"
+        )
     if not 0 < level < 1:
-        raise ValueError(f"{name} must be in (0, 1); got {level!r}. {hint}")
+        raise ValueError(f"{name} must be in (0, 1); got {plain(level)!r}. {hint}")
 
 
 def _as_float(level):

@@ -19,7 +19,15 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
-from ._forecast_index import TimeIndex, _article, _infer_frequency, check_order, check_time_index, guess_frequency
+from ._forecast_index import (
+    TimeIndex,
+    _article,
+    _infer_frequency,
+    check_order,
+    check_time_index,
+    guess_frequency,
+    plain,
+)
 from ._windowing import check_table
 
 __all__ = ["Panel", "read_panel", "is_panel", "check_level_order"]
@@ -76,7 +84,7 @@ class Panel:
 
     def series(self, i):
         """Series ``i`` in words, for messages."""
-        return "the series" if self.keys is None else f"series {self.keys[i]!r}"
+        return "the series" if self.keys is None else f"series {plain(self.keys[i])!r}"
 
     def subset(self, positions):
         """The panel of the series at ``positions`` (in that order)."""
@@ -163,7 +171,7 @@ def _panel_spacing(labels, offsets, keys, what, var, expected):
             own = pd.DatetimeIndex(own)
             freq = _infer_frequency(own)
             if freq is None:
-                series = f"series {keys[longest]!r} of {what}"
+                series = f"series {plain(keys[longest])!r} of {what}"
                 check_order(own, series, code=var, panel=True)
                 guess = guess_frequency(own)
                 fix = (
@@ -191,11 +199,11 @@ def _panel_spacing(labels, offsets, keys, what, var, expected):
             longest = int(np.argmax(lengths))
             own = pd.Series(0.0, index=labels[offsets[longest] : offsets[longest + 1]])
             try:
-                found = check_time_index(own, f"series {keys[longest]!r} of {what}")
+                found = check_time_index(own, f"series {plain(keys[longest])!r} of {what}")
             except ValueError:
                 found = None
             if found is not None:
-                expected.check_spacing(found, f"series {keys[longest]!r} of {what}")
+                expected.check_spacing(found, f"series {plain(keys[longest])!r} of {what}")
         raise
     return time
 
@@ -210,8 +218,8 @@ def _check_series_spacing(labels, offsets, keys, time, what, var, expected):
         row = int(np.flatnonzero(~on)[0])
         fitted = " seen in fit" if expected is not None else ""
         raise ValueError(
-            f"Series {keys[sid[row]]!r} of {what} has the label {labels[row]!r}, which is not a period of the "
-            f"{time.describe()}{fitted}. Every series of a panel must have the same frequency"
+            f"Series {plain(keys[sid[row]])!r} of {what} has the label {plain(labels[row])!r}, which is not a "
+            f"period of the {time.describe()}{fitted}. Every series of a panel must have the same frequency"
             + (" as the data seen in fit." if expected is not None else ".")
         )
     steps = np.diff(ordinals)
@@ -233,9 +241,10 @@ def _check_series_spacing(labels, offsets, keys, time, what, var, expected):
             else:
                 after = time.future(labels[row], 1)[0] if time.kind != "array" else None
                 fix = f"fill them, for example {_gap_fix(var, time)}"
-                problem += f", the first after {labels[row]!r} (expected {after!r} next)"
+                problem += f", the first after {plain(labels[row])!r} (expected {plain(after)!r} next)"
             raise ValueError(
-                f"Series {key!r} of {what} has {problem}; a forecaster needs one row per period in every series: {fix}."
+                f"Series {plain(key)!r} of {what} has {problem}; a forecaster needs one row per period in every "
+                f"series: {fix}."
             )
 
 
@@ -299,9 +308,9 @@ def read_panel(data, target, *, what, caller, code=None, time=None, continuing=F
     if bad.any():
         row, col = np.argwhere(bad)[0]
         label = data.index[row] if isinstance(data, (pd.Series, pd.DataFrame)) else row
-        name = repr(columns[col]) if columns is not None else f"column {col}"
+        name = repr(plain(columns[col])) if columns is not None else f"column {col}"
         raise ValueError(
-            f"{what} has {int(bad.sum())} missing or infinite value(s), the first in {name} at {label!r}. "
+            f"{what} has {int(bad.sum())} missing or infinite value(s), the first in {name} at {plain(label)!r}. "
             f"Fill them before forecasting, for example `{var} = {var}.interpolate()` or "
             f"`{var} = {var}.ffill()`."
         )
@@ -324,14 +333,14 @@ def read_panel(data, target, *, what, caller, code=None, time=None, continuing=F
     if index.get_level_values(1).hasnans:
         key = index.get_level_values(0)[index.get_level_values(1).isna()][0]
         raise ValueError(
-            f"Series {key!r} of {what} has a missing time label (NaT or NaN) in the index; give every row its "
+            f"Series {plain(key)!r} of {what} has a missing time label (NaT or NaN) in the index; give every row its "
             f"period, or drop those rows: `{var} = {var}[{var}.index.get_level_values(1).notna()]`."
         )
     if index.has_duplicates:
         key, label = index[index.duplicated()][0]
         raise ValueError(
-            f"Series {key!r} of {what} has duplicated labels, for example {label!r}; a forecaster needs one row "
-            f"per period in every series: aggregate duplicates first, for example "
+            f"Series {plain(key)!r} of {what} has duplicated labels, for example {plain(label)!r}; a forecaster "
+            f"needs one row per period in every series: aggregate duplicates first, for example "
             f"`{var} = {var}.groupby(level=[0, 1]).mean()`."
         )
     codes, keys = pd.factorize(index.get_level_values(0), sort=True)

@@ -234,6 +234,28 @@ def test_gap_fix_for_period_and_integer_panels(kind):
     assert forecaster.n_windows_ == Forecaster(Ridge(), window_size=6, horizon=2).fit(panel).n_windows_
 
 
+def test_messages_show_integer_keys_and_labels_as_plain_numbers():
+    # NumPy 2 writes np.int64(2): the messages show the key and the label as the user wrote them
+    panel = make_panel().to_frame().rename(index={"a": 1, "b": 2, "c": 3}, level=0)
+    times = panel.index.get_level_values(1)
+    panel.index = pd.MultiIndex.from_arrays(
+        [panel.index.get_level_values(0), times.year * 12 + times.month], names=["unique_id", "t"]
+    )
+    gapped = panel.drop(index=panel.index[panel.index.get_level_values(0) == 2][[5]])
+    with pytest.raises(
+        ValueError, match=r"Series 2 of data has gaps .*, the first after 24005 \(expected 24006 next\)"
+    ):
+        Forecaster(Ridge(), window_size=6, horizon=2).fit(gapped)
+    forecaster = Forecaster(Ridge(), window_size=6, horizon=2).fit(panel)
+    late = pd.DataFrame({"y": [1.0]}, index=pd.MultiIndex.from_tuples([(1, 24099)], names=["unique_id", "t"]))
+    with pytest.raises(ValueError, match=r"Series 1 of new_data must follow.*starts it at 24099\.") as error:
+        forecaster.update(late)
+    assert "np." not in str(error.value)
+    unknown = pd.DataFrame({"y": [1.0]}, index=pd.MultiIndex.from_tuples([(9, 24099)], names=["unique_id", "t"]))
+    with pytest.raises(ValueError, match=r"does not forecast .*: \[9\]"):
+        forecaster.update(unknown)
+
+
 def test_duplicated_and_unsorted_rows_are_named_and_the_fixes_work():
     panel = make_panel().to_frame()
     duplicated = pd.concat([panel, panel.loc[[("b", pd.Timestamp("2001-05-01"))]]])
