@@ -14,7 +14,7 @@ import pandas as pd
 
 from ._calendar import calendar_features
 from ._forecast_index import plain
-from ._panel import check_level_order
+from ._panel import check_level_order, check_panel_levels
 
 __all__ = ["FutureCovariates", "check_future_steps", "column_roles", "fit_target"]
 
@@ -245,7 +245,7 @@ class FutureCovariates:
 
     def _check_frame(self, future, expected, keys, what):
         """``future`` as a DataFrame with the future covariate columns, its index
-        of the kind seen in fit (a panel's with its levels in order), non-empty
+        of the kind seen in fit (a panel's with its 2 levels in order), non-empty
         and without duplicates; raise naming the first problem found."""
         names = self.names
         if isinstance(future, pd.Series):
@@ -268,6 +268,7 @@ class FutureCovariates:
         if keys is None:
             self.time.check_labels(future.index, what)
         else:
+            check_panel_levels(future.index, what)
             check_level_order(future.index, what)
             self.time.check_labels(future.index.get_level_values(1), what, level=1)
         if not future.index.is_unique:

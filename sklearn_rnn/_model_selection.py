@@ -7,6 +7,8 @@ import pandas as pd
 from sklearn.model_selection import BaseCrossValidator
 from sklearn.utils._param_validation import Interval, validate_params
 
+from ._panel import check_panel_levels
+
 __all__ = ["PanelTimeSeriesSplit"]
 
 
@@ -104,12 +106,9 @@ class PanelTimeSeriesSplit(BaseCrossValidator):
         """Position of each row's time label among the distinct time labels, and their number."""
         if isinstance(X, (pd.Series, pd.DataFrame)):
             index = X.index
-            labels = index.get_level_values(-1) if isinstance(index, pd.MultiIndex) else index
-            if isinstance(index, pd.MultiIndex) and index.nlevels != 2:
-                raise ValueError(
-                    f"PanelTimeSeriesSplit needs a panel indexed by (series, time); the index has {index.nlevels} "
-                    "levels."
-                )
+            if isinstance(index, pd.MultiIndex):
+                check_panel_levels(index, "X")
+            labels = index.get_level_values(1) if isinstance(index, pd.MultiIndex) else index
             try:
                 codes, uniques = pd.factorize(labels, sort=True)
             except TypeError as error:

@@ -30,7 +30,7 @@ from ._forecast_index import (
 )
 from ._windowing import check_table
 
-__all__ = ["Panel", "read_panel", "is_panel", "check_level_order"]
+__all__ = ["Panel", "read_panel", "is_panel", "check_level_order", "check_panel_levels"]
 
 
 def is_panel(data):
@@ -122,6 +122,15 @@ def _gap_fix(var, time):
 
 def _holds_time(labels):
     return isinstance(labels, (pd.DatetimeIndex, pd.PeriodIndex))
+
+
+def check_panel_levels(index, what):
+    """Raise unless the MultiIndex ``index`` has the 2 levels of a panel, (series, time)."""
+    if index.nlevels != 2:
+        raise ValueError(
+            f"The index of {what} has {index.nlevels} levels; a panel needs 2: the series and the time, as "
+            "set_index(['unique_id', 'ds']) gives from a long table with those columns."
+        )
 
 
 def check_level_order(index, what, code=None):
@@ -324,11 +333,7 @@ def read_panel(data, target, *, what, caller, code=None, time=None, continuing=F
         names = [None if labels is None else labels.name]
         return Panel(values, np.array([0, len(values)]), None, spacing, first, last, labels, columns, targets, names)
     index = data.index
-    if index.nlevels != 2:
-        raise ValueError(
-            f"The index of {what} has {index.nlevels} levels; a panel needs 2: the series and the time, as "
-            "set_index(['unique_id', 'ds']) gives from a long table with those columns."
-        )
+    check_panel_levels(index, what)
     check_level_order(index, what, var)
     if index.get_level_values(1).hasnans:
         key = index.get_level_values(0)[index.get_level_values(1).isna()][0]

@@ -179,6 +179,10 @@ def test_panel_future_must_cover_every_series():
         forecaster.predict(future=future.loc[["p"]])
     with pytest.raises(ValueError, match="future must be a panel"):
         forecaster.predict(future=future.loc["p"])
+    # a third level (a store between series and time) is named as the fit and the splitter name it
+    three = future.set_index(pd.Index(["store1"] * len(future), name="store"), append=True).reorder_levels([0, 2, 1])
+    with pytest.raises(ValueError, match=r"The index of future has 3 levels; a panel needs 2: the series and the time"):
+        forecaster.predict(future=three)
 
 
 def test_score_and_update_with_future_covariates():

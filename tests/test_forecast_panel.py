@@ -305,8 +305,10 @@ def test_series_of_another_frequency_and_bad_levels():
         Forecaster(Ridge(), window_size=6, horizon=2).fit(text)
     Forecaster(Ridge(), window_size=6, horizon=2).fit(run_fix(str(error.value), text))
     three = pd.concat({"x": panel})
-    with pytest.raises(ValueError, match="has 3 levels; a panel needs 2"):
+    with pytest.raises(ValueError, match="The index of data has 3 levels; a panel needs 2"):
         Forecaster(Ridge(), window_size=6, horizon=2).fit(three)
+    with pytest.raises(ValueError, match="The index of X has 3 levels; a panel needs 2"):
+        next(PanelTimeSeriesSplit(n_splits=2, test_size=2).split(three))
 
 
 def test_swapped_levels_are_named_and_the_fix_works():
