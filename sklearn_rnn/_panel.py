@@ -166,6 +166,7 @@ def _panel_spacing(labels, offsets, keys, what, var, expected):
     kind = _time_kind(labels, what, var)
     name = labels.name
     lengths = np.diff(offsets)
+    longest = keys[int(np.argmax(lengths))]
     if expected is not None:
         expected.check_zone(labels, what, var, level=1)
     if expected is not None and expected.kind == kind:
@@ -174,13 +175,13 @@ def _panel_spacing(labels, offsets, keys, what, var, expected):
         time = TimeIndex("period", labels.freq, name=name)
     else:
         # the spacing of the longest series, which the others must share
-        longest = int(np.argmax(lengths))
-        own = labels[offsets[longest] : offsets[longest + 1]]
+        i = int(np.argmax(lengths))
+        own = labels[offsets[i] : offsets[i + 1]]
         if kind == "datetime":
             own = pd.DatetimeIndex(own)
             freq = _infer_frequency(own)
             if freq is None:
-                series = f"series {plain(keys[longest])!r} of {what}"
+                series = f"series {plain(longest)!r} of {what}"
                 check_order(own, series, code=var, panel=True)
                 guess = guess_frequency(own)
                 fix = (
@@ -200,31 +201,63 @@ def _panel_spacing(labels, offsets, keys, what, var, expected):
             steps = np.diff(np.asarray(own, dtype=np.int64))
             positive = steps[steps > 0]
             time = TimeIndex("integer", step=int(positive.min()) if len(positive) else 1, name=name)
-    try:
-        _check_series_spacing(labels, offsets, keys, time, what, var, expected)
-    except ValueError:
-        if expected is not None:
-            # data after fit: name a different frequency rather than gaps
-            longest = int(np.argmax(lengths))
-            own = pd.Series(0.0, index=labels[offsets[longest] : offsets[longest + 1]])
-            try:
-                found = check_time_index(own, f"series {plain(keys[longest])!r} of {what}")
-            except ValueError:
-                found = None
-            if found is not None:
-                expected.check_spacing(found, f"series {plain(keys[longest])!r} of {what}")
-        raise
+    # without a spacing seen in fit, the longest series sets the one the others must share
+    reference = None if expected is not None and expected.kind == kind or kind == "period" else longest
+    _check_series_spacing(labels, offsets, keys, time, what, var, expected, reference)
     return time
 
 
-def _check_series_spacing(labels, offsets, keys, time, what, var, expected):
-    """Raise, naming the first series concerned, for labels off the frequency,
-    duplicated, unsorted or with gaps."""
+def _own_spacing(labels, offsets, i):
+    """The spacing of series ``i``'s own labels, when they are regular (at least 3 of
+    them, with an inferable frequency or a constant step); else None."""
+    own = labels[offsets[i] : offsets[i + 1]]
+    if len(own) < 3:
+        return None
+    try:
+        return check_time_index(pd.Series(0.0, index=own))
+    except ValueError:
+        return None
+
+
+def _spacing_words(time):
+    return f"frequency {time.freqstr!r}" if time.kind in ("datetime", "period") else f"step {time.step}"
+
+
+def _check_other_spacing(labels, offsets, keys, i, time, what, expected, reference):
+    """Raise, naming the frequency (or step), if the labels of series ``i``,
+    off the spacing ``time``, are regular at a spacing of their own: the series
+    has another frequency than the others, not gaps. After fit (``expected``),
+    the longest series is asked too when series ``i`` does not tell."""
+    candidates = [i] if expected is None else [i, int(np.argmax(np.diff(offsets)))]
+    for j in candidates:
+        found = _own_spacing(labels, offsets, j)
+        if found is None or found.kind != time.kind or _spacing_words(found) == _spacing_words(time):
+            continue
+        if expected is not None:
+            # the message a single series of another frequency gets
+            expected.check_spacing(found, f"series {plain(keys[j])!r} of {what}")
+        elif reference is not None:
+            raise ValueError(
+                f"Series {plain(keys[j])!r} of {what} has {_spacing_words(found)}, but series "
+                f"{plain(reference)!r} (the longest, whose spacing the others must share) has "
+                f"{_spacing_words(time)}. Every series of a panel must have the same frequency: forecast the "
+                "series of each frequency with a forecaster of their own, or bring them to one frequency first "
+                "(for example by aggregating the more frequent ones with resample)."
+            )
+
+
+def _check_series_spacing(labels, offsets, keys, time, what, var, expected, reference=None):
+    """Raise, naming the first series concerned, for labels of another
+    frequency (or step), off the frequency, duplicated, unsorted or with gaps.
+
+    ``reference`` is the key of the series whose spacing ``time`` is, None
+    for the spacing seen in fit (``expected``)."""
     ordinals, on = time.ordinals(labels)
     lengths = np.diff(offsets)
     sid = np.repeat(np.arange(len(lengths)), lengths)
     if not on.all():
         row = int(np.flatnonzero(~on)[0])
+        _check_other_spacing(labels, offsets, keys, sid[row], time, what, expected, reference)
         fitted = " seen in fit" if expected is not None else ""
         raise ValueError(
             f"Series {plain(keys[sid[row]])!r} of {what} has the label {plain(labels[row])!r}, which is not a "
@@ -248,6 +281,7 @@ def _check_series_spacing(labels, offsets, keys, time, what, var, expected):
             elif problem.startswith("labels out"):
                 fix = f"sort it first: `{var} = {var}.sort_index()`"
             else:
+                _check_other_spacing(labels, offsets, keys, sid[row], time, what, expected, reference)
                 after = time.future(labels[row], 1)[0] if time.kind != "array" else None
                 fix = f"fill them, for example {_gap_fix(var, time)}"
                 problem += f", the first after {plain(labels[row])!r} (expected {plain(after)!r} next)"

@@ -297,7 +297,7 @@ def test_series_of_another_frequency_and_bad_levels():
     panel = make_panel()
     weekly = trend_season(50, "2001-01-07", freq="W-SUN")
     mixed = pd.concat([panel, pd.concat({"w": weekly})]).rename_axis(["unique_id", "ds"])
-    with pytest.raises(ValueError, match=r"Series 'w' of data has the label .* not a period of the DatetimeIndex"):
+    with pytest.raises(ValueError, match=r"Series 'w' of data has frequency 'W-SUN', but series 'b' \(the longest"):
         Forecaster(Ridge(), window_size=6, horizon=2).fit(mixed)
     text = panel.copy()
     text.index = text.index.set_levels(text.index.levels[1].strftime("%Y-%m-%d"), level=1)
@@ -309,6 +309,35 @@ def test_series_of_another_frequency_and_bad_levels():
         Forecaster(Ridge(), window_size=6, horizon=2).fit(three)
     with pytest.raises(ValueError, match="The index of X has 3 levels; a panel needs 2"):
         next(PanelTimeSeriesSplit(n_splits=2, test_size=2).split(three))
+
+
+def test_series_of_another_frequency_on_the_grid_of_the_others_is_not_called_gaps():
+    # weekly dates are days too: they were reported as a daily series with gaps, whose fix invents 6 days a week
+    daily = trend_season(40, "2020-01-05", freq="D")
+    weekly = trend_season(35, "2020-01-05", freq="W-SUN")
+    mixed = pd.concat({"daily": daily, "weekly": weekly}, names=["unique_id", "ds"]).to_frame("y")
+    with pytest.raises(ValueError, match=r"Series 'weekly' of data has frequency 'W-SUN', but series 'daily'") as error:
+        Forecaster(Ridge(), window_size=5, horizon=2, seasonal_period=1).fit(mixed)
+    assert "gaps" not in str(error.value) and "interpolate" not in str(error.value)
+    # integer time labels: a step of its own
+    steps = pd.concat(
+        {
+            "one": pd.Series(np.arange(30.0), index=np.arange(30)),
+            "two": pd.Series(np.arange(10.0), index=np.arange(0, 20, 2)),
+        }
+    ).to_frame("y")
+    with pytest.raises(ValueError, match=r"Series 'two' of data has step 2, but series 'one' \(the longest"):
+        Forecaster(Ridge(), window_size=5, horizon=2, seasonal_period=1).fit(steps)
+    # real gaps keep the gap message
+    gapped = mixed.drop(index="weekly").drop(index=("daily", daily.index[7]))
+    gapped = pd.concat([gapped, pd.concat({"other": trend_season(60, "2020-01-05", freq="D")}).to_frame("y")])
+    with pytest.raises(ValueError, match=r"Series 'daily' of data has gaps \(missing periods\)"):
+        Forecaster(Ridge(), window_size=5, horizon=2, seasonal_period=1).fit(gapped)
+    # after fit, the series concerned (not the longest) is named with the frequency seen in fit
+    forecaster = Forecaster(Ridge(), window_size=5, horizon=2, seasonal_period=1).fit(mixed.drop(index="weekly"))
+    recent = pd.concat({"a": daily, "w": weekly.iloc[:10]}, names=["unique_id", "ds"]).to_frame("y")
+    with pytest.raises(ValueError, match=r"series 'w' of data has frequency 'W-SUN', but the forecaster was fitted on"):
+        forecaster.predict(data=recent)
 
 
 def test_swapped_levels_are_named_and_the_fix_works():
