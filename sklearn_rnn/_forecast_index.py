@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["TimeIndex", "check_time_index", "guess_frequency", "plain"]
+__all__ = ["TimeIndex", "check_time_index", "describe_steps", "fill_frequency", "guess_frequency", "plain"]
 
 
 def plain(value):
@@ -60,6 +60,48 @@ def guess_frequency(index):
             if freq is not None:
                 votes[freq] += 1
     return votes.most_common(1)[0][0] if votes else None
+
+
+# Frequencies that pandas.infer_freq never returns (semi-monthly dates: the
+# 15th and the month's end, or its start and the 15th), tried when the
+# frequency guessed from short runs does not hold the dates.
+_UNINFERRED = ("SME", "SMS")
+
+
+def fill_frequency(index):
+    """A frequency to suggest for ``asfreq`` on ``index`` (a sorted
+    DatetimeIndex whose frequency cannot be inferred), as a string, or None.
+
+    The frequency guessed from short runs (:func:`guess_frequency`), else a
+    semi-monthly one; kept only when its periods, counted from the first
+    date, hold every date of ``index`` (so that ``asfreq`` keeps every label
+    and only adds the missing periods) and most consecutive dates are one
+    period apart (so that it does not add a period between every two).
+    """
+    for candidate in (guess_frequency(index), *_UNINFERRED):
+        if candidate is None:
+            continue
+        ordinals, on = TimeIndex("datetime", pd.tseries.frequencies.to_offset(candidate)).ordinals(index)
+        if on.all() and np.mean(np.diff(ordinals) == 1) >= 0.5:
+            return candidate
+    return None
+
+
+def _duration(delta):
+    if delta % pd.Timedelta(days=1) == pd.Timedelta(0):
+        return f"{delta.days} day{'s' if delta.days != 1 else ''}"
+    return str(delta)
+
+
+def describe_steps(index):
+    """How far apart consecutive dates of ``index`` (sorted, at least 2) are, in words."""
+    steps = pd.Series(index[1:] - index[:-1])
+    low, high, common = steps.min(), steps.max(), steps.mode().iloc[0]
+    if low == high:
+        return f"{_duration(low)} apart"
+    days = pd.Timedelta(days=1)
+    lowest = f"{low.days}" if low % days == pd.Timedelta(0) and high % days == pd.Timedelta(0) else _duration(low)
+    return f"{lowest} to {_duration(high)} apart ({_duration(common)} most often)"
 
 
 @dataclass(frozen=True)
@@ -410,7 +452,7 @@ def check_time_index(data, what="data", *, code=None, expected=None, continuing=
             if len(index) < 3:
                 reason = "(fewer than 3 dates). Pass more rows, or set the frequency of the index."
             else:
-                guess = guess_frequency(index)
+                guess = fill_frequency(index)
                 reason = "(the dates are irregular or have gaps). A forecaster needs one row per period: "
                 if guess is not None:
                     reason += (
@@ -419,8 +461,11 @@ def check_time_index(data, what="data", *, code=None, expected=None, continuing=
                     )
                 else:
                     reason += (
-                        f"set the frequency of your data with {var}.asfreq(...) (for example 'D' or 'MS') and "
-                        f"fill the gaps it reveals, or use row numbers: `{var} = {var}.reset_index(drop=True)`."
+                        f"consecutive dates are {describe_steps(index)}, and no frequency guessed from them "
+                        f"keeps every date. Set the frequency that generates your dates yourself, with "
+                        f"{var}.asfreq(offset) for a pandas offset (for example 'D' or 'MS') whose periods "
+                        f"include every date, and fill the gaps it reveals; or use row numbers: "
+                        f"`{var} = {var}.reset_index(drop=True)`."
                     )
             raise ValueError(f"The DatetimeIndex of {what} has no frequency and none can be inferred {reason}")
         return TimeIndex("datetime", freq, name=index.name, tz=index.tz)

@@ -25,7 +25,8 @@ from ._forecast_index import (
     _infer_frequency,
     check_order,
     check_time_index,
-    guess_frequency,
+    describe_steps,
+    fill_frequency,
     plain,
 )
 from ._windowing import check_table
@@ -183,14 +184,16 @@ def _panel_spacing(labels, offsets, keys, what, var, expected):
             if freq is None:
                 series = f"series {plain(longest)!r} of {what}"
                 check_order(own, series, code=var, panel=True)
-                guess = guess_frequency(own)
+                guess = fill_frequency(own)
                 fix = (
                     "fill the gaps of each series, for example "
                     + _gap_fix(var, TimeIndex("datetime", to_offset(guess)))
                     if guess is not None
-                    else f"reindex each series on the frequency of your data (for example 'D' or 'MS') with "
-                    f"{var}.groupby(level=0, group_keys=True).apply(lambda s: s.droplevel(0).asfreq(...)) "
-                    "and fill the gaps"
+                    else f"its consecutive dates are {describe_steps(own)}, and no frequency guessed from them "
+                    "keeps every date; reindex each series on the frequency that generates your dates with "
+                    f"{var}.groupby(level=0, group_keys=True).apply(lambda s: s.droplevel(0).asfreq(offset)) "
+                    "for a pandas offset (for example 'D' or 'MS') whose periods include every date, and fill "
+                    "the gaps"
                 )
                 raise ValueError(
                     f"The dates of {series} have no frequency and none can be inferred (they are irregular or "

@@ -369,6 +369,34 @@ def test_index_without_a_frequency_says_how_to_set_one():
         Forecaster(Ridge()).fit(pd.Series(np.arange(30.0), index=[f"t{i}" for i in range(30)]))
 
 
+def test_suggested_frequency_keeps_every_date():
+    # semi-monthly dates (the 15th and the month's end), their frequency lost: pandas infers none, and the
+    # 15 days of short runs would move 35 of 40 dates
+    dates = pd.date_range("2021-01-15", periods=40, freq="SME")
+    y = pd.Series(np.arange(40.0) % 5, index=pd.DatetimeIndex(list(dates))).drop(dates[[9, 20]])
+    with pytest.raises(ValueError, match=r"asfreq\('SME'\)") as error:
+        Forecaster(Ridge(), horizon=3, window_size=5, seasonal_period=1).fit(y)
+    fixed = run_fix(str(error.value), y)
+    assert y.index.isin(fixed.index).all() and len(fixed) == 40
+    Forecaster(Ridge(), horizon=3, window_size=5, seasonal_period=1).fit(fixed)
+    # dates that no frequency holds (the 1st and the 16th): no asfreq that would move them, their spacing named
+    dates = pd.DatetimeIndex(
+        [d for m in pd.date_range("2021-01-01", periods=20, freq="MS") for d in (m, m + pd.Timedelta(days=15))]
+    )
+    odd = pd.Series(np.arange(40.0), index=dates)
+    with pytest.raises(ValueError, match=r"dates are 13 to 16 days apart \(15 days most often\)") as error:
+        Forecaster(Ridge(), horizon=3, window_size=5, seasonal_period=1).fit(odd)
+    assert "asfreq('15D')" not in str(error.value)
+    numbered = run_fix(str(error.value), odd)  # the only code quoted: row numbers, which keep every row
+    assert len(numbered) == 40
+    Forecaster(Ridge(), horizon=3, window_size=5, seasonal_period=1).fit(numbered)
+    # a panel whose longest series has such dates gets the same advice
+    panel = pd.concat({"a": odd, "b": odd.iloc[:20]}, names=["unique_id", "ds"]).to_frame("y")
+    with pytest.raises(ValueError, match=r"series 'a' of data .* 13 to 16 days apart") as error:
+        Forecaster(Ridge(), horizon=3, window_size=5, seasonal_period=1).fit(panel)
+    assert "15D" not in str(error.value)
+
+
 def test_update_and_score_need_the_same_columns():
     data = pd.DataFrame({"sales": trend_season(48).to_numpy(), "price": np.arange(48.0)}, index=pd.RangeIndex(48))
     forecaster = Forecaster(Ridge(), horizon=2, target="sales").fit(data)
