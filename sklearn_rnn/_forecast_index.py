@@ -293,6 +293,16 @@ class TimeIndex:
             # it starts where it should: name what goes wrong inside it
             check_order(index, what)
             i = int(np.flatnonzero(index != expected)[0])
+            _, on = self.ordinals(index)
+            if not on.all():
+                # a label off the periods, not a gap: asfreq would drop its row rather than fill a period
+                j = int(np.flatnonzero(~on)[0])
+                after = self.future(index[j - 1], 1)[0]
+                raise ValueError(
+                    f"{what} has the label {plain(index[j])!r}, which is not a period of the {self.describe()} seen "
+                    f"in fit (the period after {plain(index[j - 1])!r} is {plain(after)!r}). Give each row the label "
+                    "of its period."
+                )
             raise ValueError(
                 f"{what} has a gap: {plain(expected[i])!r} is missing after {plain(index[i - 1])!r} "
                 f"({self.describe()}); a forecaster needs one row per period: fill it, for example "

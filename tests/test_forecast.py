@@ -397,6 +397,16 @@ def test_suggested_frequency_keeps_every_date():
     assert "15D" not in str(error.value)
 
 
+def test_label_off_the_periods_in_new_data_is_not_called_a_gap():
+    # asfreq('D') would drop the row at noon, not fill a missing day
+    y = trend_season(60, freq="D", period=7, noise=1.0)
+    forecaster = Forecaster(Ridge(), window_size=8, horizon=3, seasonal_period=1).fit(y[:50])
+    new = y[50:55].rename(index={y.index[53]: y.index[53] + pd.Timedelta(hours=12)})
+    with pytest.raises(ValueError, match=r"label Timestamp\('2000-02-23 12:00:00'\), which is not a period") as error:
+        forecaster.update(new)
+    assert "asfreq" not in str(error.value)
+
+
 def test_update_and_score_need_the_same_columns():
     data = pd.DataFrame({"sales": trend_season(48).to_numpy(), "price": np.arange(48.0)}, index=pd.RangeIndex(48))
     forecaster = Forecaster(Ridge(), horizon=2, target="sales").fit(data)
