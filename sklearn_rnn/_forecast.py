@@ -1378,6 +1378,46 @@ class Forecaster(BaseEstimator):
         self._set_cutoff()
         return self
 
+    def _complete_blocks(self, panel, lengths):
+        """The rows of each series of ``panel`` that ``score`` can forecast
+        without ``future``: its whole blocks of ``horizon`` periods. The rows of
+        a last, incomplete block are left out with a warning (its forecasts
+        need the future covariates of periods past the data); raise when no
+        whole block is left."""
+        h, names = self.horizon, list(self._future.names)
+        complete = lengths // h * h
+        cut = lengths - complete
+        if not cut.any():
+            return lengths
+        past = (
+            f"looks horizon={h} periods ahead, past the end of future_data, where the future covariates {names} "
+            "are unknown"
+        )
+        if not complete.any():
+            raise ValueError(
+                f"future_data holds fewer than horizon={h} rows of "
+                + ("the series" if panel.keys is None else "each series")
+                + f": every block of forecasts of score {past}. Pass their values for the {int(h - lengths.min())} "
+                f"period(s) after future_data as future=..., or score at least {h} periods."
+            )
+        if panel.keys is None:
+            which = f"the last {int(cut[0])} of the {int(lengths[0])} rows"
+        else:
+            concerned = np.flatnonzero(cut)
+            shown = ", ".join(
+                f"{plain(panel.keys[i])!r} ({int(cut[i])} of {int(lengths[i])} rows)" for i in concerned[:5]
+            )
+            which = (
+                f"{int(cut.sum())} row(s), the last ones of {len(concerned)} series: [{shown}"
+                f"{', ...' if len(concerned) > 5 else ''}]"
+            )
+        warn_at_caller(
+            f"score left out {which} of future_data: their block of forecasts {past}. The score is that of the "
+            f"whole blocks of {h} periods; pass the future covariates of the periods after future_data as "
+            "future=... to score these rows too."
+        )
+        return complete
+
     def score(self, future_data, y=None, future=None):
         """Negative mean absolute scaled error (MASE) of the forecasts of ``future_data``.
 
@@ -1400,14 +1440,41 @@ class Forecaster(BaseEstimator):
             Ignored; present for API consistency.
         future : DataFrame or array-like, default=None
             With ``future_covariates``, only when the last block of
-            forecasts reaches past ``future_data`` (its length is not a
-            multiple of ``horizon``): the future covariates of the periods
-            after ``future_data``, as for :meth:`predict`.
+            forecasts of a series reaches past ``future_data`` (the series'
+            rows are not a multiple of ``horizon``): the future covariates of
+            the periods after ``future_data``, as for :meth:`predict`
+            (indexed like :meth:`future_index` would index them after
+            ``future_data``). Without it, those last rows are not scored
+            (see Warns). Calendar columns need none: they are known past the
+            data.
 
         Returns
         -------
         score : float
             Negative MASE.
+
+        Raises
+        ------
+        ValueError
+            If ``future_data`` does not follow the data seen, is not like the
+            data seen in ``fit``, holds no series this forecaster forecasts,
+            or, with ``future_covariates`` and no ``future``, holds fewer
+            than ``horizon`` rows of every series (no whole block to score);
+            for a ``future`` that is misaligned, short or has missing values.
+
+        Warns
+        -----
+        UserWarning
+            With ``future_covariates`` and no ``future``, when a series'
+            last block of forecasts would need the future covariates of
+            periods after ``future_data`` (its rows are not a multiple of
+            ``horizon``, as in the last fold of
+            :class:`PanelTimeSeriesSplit` for a series that ends before the
+            others): its rows after the last whole block are left out of the
+            score, which no estimator could forecast without inventing the
+            covariates. The warning names the series and the rows left out;
+            ``future=...`` scores them. Also the warnings of ``short_series="drop"``
+            for rows of series not forecast.
         """
         check_is_fitted(self)
         self._check_params_unchanged()
@@ -1419,26 +1486,24 @@ class Forecaster(BaseEstimator):
             raise ValueError("future_data holds no rows of the series this forecaster forecasts; nothing to score.")
         h, keep = self.horizon, self._history.shape[1]
         lengths = panel.lengths
+        if self._future.names and future is None:
+            lengths = self._complete_blocks(panel, lengths)
         blocks = -(-lengths // h)
         # Each series: its kept history, the actual rows, then padding to the
-        # end of the last block (future covariates from `future` there).
+        # end of the last block (future covariates there: without `future`,
+        # only calendar columns, the user's columns having left no padding).
         spans = keep + blocks * h
         starts = np.r_[0, np.cumsum(spans)[:-1]]
         values = np.full((int(spans.sum()), panel.values.shape[1]), np.nan)
         for i, position in enumerate(positions):
             values[starts[i] : starts[i] + keep] = self._history[position]
             values[starts[i] + keep : starts[i] + keep + lengths[i]] = panel.values[
-                panel.offsets[i] : panel.offsets[i + 1]
+                panel.offsets[i] : panel.offsets[i] + lengths[i]
             ]
         padding = blocks * h - lengths
         if self._future_positions and padding.any():
-            context = (
-                f"The last block of forecasts of score looks horizon={h} periods ahead, past the end of "
-                f"future_data, where the future covariates are unknown: pass their values for the "
-                f"{int(padding.max())} period(s) after future_data as future=..., or score a multiple of "
-                f"{h} periods."
-            )
-            block = self._future.rows(future, panel.keys, panel.last, padding, context=context)
+            # the calendar's columns, and with `future` the user's, of the periods after future_data
+            block = self._future.rows(future, panel.keys, panel.last, padding)
             for i in np.flatnonzero(padding):
                 rows = slice(starts[i] + keep + lengths[i], starts[i] + spans[i])
                 values[rows, self._future_positions] = block[i, : padding[i]]

@@ -138,7 +138,7 @@ class FutureCovariates:
                 "set future_covariates=[...] and fit again, or leave future out."
             )
 
-    def rows(self, future, keys, lasts, counts, what="future", context=None):
+    def rows(self, future, keys, lasts, counts, what="future"):
         """Values of the future covariates for the periods after each series' last one.
 
         The user's columns come from ``future``, the calendar columns from
@@ -159,8 +159,6 @@ class FutureCovariates:
             Periods needed after ``lasts[i]`` for series ``i``.
         what : str
             The argument's name, for messages.
-        context : str, optional
-            Message to raise instead of the default when ``future`` is None.
 
         Returns
         -------
@@ -180,13 +178,13 @@ class FutureCovariates:
             return block
         n_given = len(self.names)
         if n_given:
-            self._given(block[:, :, :n_given], future, keys, lasts, counts, what, context)
+            self._given(block[:, :, :n_given], future, keys, lasts, counts, what)
         if self.calendar:
             labels = self.time.future_each(lasts, n_max)
             block[:, :, n_given:] = calendar_features(labels, self.calendar).to_numpy().reshape(len(lasts), n_max, -1)
         return block
 
-    def _given(self, block, future, keys, lasts, counts, what, context):
+    def _given(self, block, future, keys, lasts, counts, what):
         """Fill ``block`` ``(n_series, n_max, n_given)`` with the user's future covariates from ``future``."""
         names = self.names
         n_future = len(names)
@@ -216,8 +214,7 @@ class FutureCovariates:
             expected = pd.MultiIndex.from_arrays([keys.repeat(n_max)[wanted], labels[wanted]])
         if future is None:
             raise ValueError(
-                context
-                or f"This forecaster has future_covariates={list(names)}: pass their values for the periods to "
+                f"This forecaster has future_covariates={list(names)}: pass their values for the periods to "
                 f"forecast as {what}, a DataFrame indexed like forecaster.future_index() (the periods "
                 f"{_preview(expected)})."
             )

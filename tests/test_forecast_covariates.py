@@ -5,10 +5,12 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression, Ridge
+from sklearn.model_selection import GridSearchCV
 
-from sklearn_rnn import Forecaster, LSTMRegressor, calendar_features
+from sklearn_rnn import Forecaster, LSTMRegressor, PanelTimeSeriesSplit, calendar_features
 
 from .test_forecast_panel import WindowRecorder, run_fix
 
@@ -196,12 +198,46 @@ def test_score_and_update_with_future_covariates():
     blocks.append(probe.predict(future=data.iloc[104:108]))
     errors = np.abs(data["sales"].iloc[100:108].to_numpy() - np.concatenate(blocks)) / expected_scale
     assert forecaster.score(data.iloc[100:108]) == pytest.approx(-errors.mean())
-    # 6 periods: the last block looks 2 periods past the data and needs them
-    with pytest.raises(ValueError, match=r"past the end of future_data.*2 period\(s\) after future_data"):
-        forecaster.score(data.iloc[100:106])
+    # 6 periods: the last block looks 2 periods past the data; without them, the whole block is scored
+    with pytest.warns(UserWarning, match=r"score left out the last 2 of the 6 rows of future_data.*future=\.\.\."):
+        four = forecaster.score(data.iloc[100:106])
+    assert four == pytest.approx(-errors[:4].mean())
+    with pytest.raises(ValueError, match=r"fewer than horizon=4 rows of the series.*2 period\(s\) after future_data"):
+        forecaster.score(data.iloc[100:102])
     six = forecaster.score(data.iloc[100:106], future=data.iloc[106:108])
     errors6 = np.abs(data["sales"].iloc[100:106].to_numpy() - np.concatenate(blocks)[:6]) / expected_scale
     assert six == pytest.approx(-errors6.mean())
+
+
+def test_score_of_a_ragged_panel_leaves_out_the_blocks_that_need_future_covariates():
+    # series that end at different dates: in the last fold of the splitter, "q" has 1 of the horizon's 3 rows
+    panel = pd.concat({"p": promotions(50, seed=1), "q": promotions(48, seed=2)}, names=["id", "day"])
+    cv = PanelTimeSeriesSplit(n_splits=3, test_size=3)
+    forecaster = Forecaster(Ridge(), window_size=5, horizon=3, seasonal_period=1, future_covariates=["promo"])
+    search = GridSearchCV(forecaster, {"estimator__alpha": [100.0, 0.01]}, cv=cv)
+    with pytest.warns(UserWarning, match=r"left out 1 row\(s\), the last ones of 1 series: \['q' \(1 of 1 rows\)\]"):
+        search.fit(panel)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    # the score is that of the whole blocks, with future= it is that of every row
+    train, test = list(cv.split(panel))[-1]
+    fitted = clone(forecaster).fit(panel.iloc[train])
+    with pytest.warns(UserWarning, match="future=..."):
+        whole = fitted.score(panel.iloc[test])
+    assert whole == pytest.approx(fitted.score(panel.iloc[test].drop(index="q")))
+    # q's 2 periods after its test row, as a planner would give them
+    plans = pd.DataFrame({"promo": [0.0, 1.0]}, index=fitted.future_index()[4:6])
+    every = fitted.score(panel.iloc[test], future=plans)
+    forecast = fitted.predict(future=pd.concat([panel.iloc[test][["promo"]], plans]))
+    actual = panel.iloc[test]["sales"]
+    scales = pd.Series(fitted.scale_[:, 0], index=fitted.series_)
+    errors = (actual - forecast.loc[actual.index]).abs() / scales.loc[actual.index.get_level_values(0)].to_numpy()
+    assert len(errors) == 4 and every == pytest.approx(-errors.mean())
+    # calendar columns are known past the data: every row is scored, without a warning
+    calendar = Forecaster(Ridge(), window_size=5, horizon=3, seasonal_period=1, calendar=["day_of_week"])
+    calendar.fit(panel.iloc[train][["sales"]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        calendar.score(panel.iloc[test][["sales"]])
 
 
 def test_future_covariates_with_arrays():
@@ -302,8 +338,9 @@ def test_calendar_option_equals_calendar_columns_given_as_future_covariates():
     # score, block by block, and a last block that runs past the data
     new = data.iloc[110:125]  # 15 rows: the last block of 4 runs one period past them
     assert option.score(new) == pytest.approx(by_hand.score(new.join(columns), future=columns))
-    with pytest.raises(ValueError, match="past the end of future_data"):
-        by_hand.score(new.join(columns))
+    with pytest.warns(UserWarning, match="score left out the last 3 of the 15 rows"):
+        twelve = by_hand.score(new.join(columns))
+    assert twelve == pytest.approx(option.score(new.iloc[:12]))
     option.update(new)
     by_hand.update(new.join(columns))
     pd.testing.assert_series_equal(option.predict(), by_hand.predict(future=columns))
