@@ -445,7 +445,9 @@ class Forecaster(BaseEstimator):
     scale_ : ndarray of shape (n_targets,) or (n_series, n_targets)
         Training spread of each target (of each series, for a panel): its
         mean absolute seasonal difference, also the denominator of the MASE
-        in :meth:`score`.
+        in :meth:`score`. A target constant over a series' data has no
+        spread: 1 here (the unit its windows are encoded in); its forecast is
+        the constant, and :meth:`score` leaves it out.
 
     fit_time_ : float
         Seconds spent fitting the estimators (without the copies fitted to
@@ -1429,7 +1431,11 @@ class Forecaster(BaseEstimator):
         ``scale_`` (the in-sample mean absolute seasonal difference, of each
         series for a panel) and averaged over periods, series and targets;
         the sign is flipped so that higher is better: 0 is perfect, -1 is as
-        good as the seasonal-naive forecast is in sample.
+        good as the seasonal-naive forecast is in sample. A series (target)
+        that was constant over the data seen in ``fit`` has no in-sample
+        spread to divide by (MASE is undefined for it, as in sktime): it is
+        left out of the mean, with a warning, rather than counted in its own
+        units.
 
         Parameters
         ----------
@@ -1460,7 +1466,9 @@ class Forecaster(BaseEstimator):
             data seen in ``fit``, holds no series this forecaster forecasts,
             or, with ``future_covariates`` and no ``future``, holds fewer
             than ``horizon`` rows of every series (no whole block to score);
-            for a ``future`` that is misaligned, short or has missing values.
+            if every series (target) scored was constant in ``fit`` (MASE is
+            undefined); for a ``future`` that is misaligned, short or has
+            missing values.
 
         Warns
         -----
@@ -1473,8 +1481,9 @@ class Forecaster(BaseEstimator):
             others): its rows after the last whole block are left out of the
             score, which no estimator could forecast without inventing the
             covariates. The warning names the series and the rows left out;
-            ``future=...`` scores them. Also the warnings of ``short_series="drop"``
-            for rows of series not forecast.
+            ``future=...`` scores them. Naming the series (targets) left out
+            as constant in ``fit``. With ``short_series="drop"``, naming the
+            series whose rows are skipped (not forecast).
         """
         check_is_fitted(self)
         self._check_params_unchanged()
@@ -1513,4 +1522,38 @@ class Forecaster(BaseEstimator):
         forecasts = self._forecast(values, ends, positions[sid], self._scale, self._level, self._flat)
         actual = values[ends[:, None] + np.arange(1, h + 1)][:, :, self._target_positions]
         scaled = np.abs(actual - forecasts) / self._scale[positions[sid]][:, None, :]
+        scored = positions[blocks > 0]
+        flat = self._flat[scored]
+        if flat.any():
+            self._leave_out_flat(panel.keys[blocks > 0] if panel.keys is not None else None, flat)
+            scaled[np.broadcast_to(self._flat[positions[sid]][:, None, :], scaled.shape)] = np.nan
         return -float(np.nanmean(scaled))
+
+    def _leave_out_flat(self, keys, flat):
+        """Warn that ``score`` leaves out the constant series (``flat``:
+        ``(n_series, n_targets)``, of the series ``keys`` scored), or raise
+        when every series scored is constant."""
+        several = len(self.target_names_) > 1
+
+        def described(i):
+            series = "the series" if keys is None else repr(plain(keys[i]))
+            if several and not flat[i].all():
+                series += f" (target(s) {[self.target_names_[j] for j in np.flatnonzero(flat[i])]})"
+            return series
+
+        concerned = np.flatnonzero(flat.any(axis=1))
+        shown = ", ".join(described(i) for i in concerned[:5]) + (", ..." if len(concerned) > 5 else "")
+        why = (
+            "MASE divides each series' errors by its in-sample mean absolute seasonal difference (scale_), which "
+            "is zero for a constant series: its errors have no scale to be measured in"
+        )
+        if flat.all():
+            raise ValueError(
+                f"Every series scored was constant over the data seen in fit ({shown}), and {why}, so MASE is "
+                "undefined. Score series that varied in fit, or measure these forecasts' errors in the data's units "
+                "(sklearn.metrics.mean_absolute_error)."
+            )
+        warn_at_caller(
+            f"score leaves out {len(concerned)} series constant over the data seen in fit ({shown}): {why}. The "
+            "score is the mean over the other series."
+        )

@@ -548,3 +548,33 @@ def test_flat_series_are_forecast_flat_with_zero_width_intervals():
     assert np.isfinite(forecaster.residuals_).sum() == np.isfinite(alone.residuals_).sum()
     only_flat = Forecaster(Ridge(), window_size=6, horizon=3).fit(pd.concat([zeros, ones]))
     np.testing.assert_array_equal(only_flat.predict_interval().xs("zero").to_numpy(), 0.0)
+
+
+def test_score_leaves_out_constant_series():
+    # MASE divides by the in-sample spread, zero for a constant series: its errors would count in its own units
+    panel = make_panel().to_frame()
+    times = series_of(make_panel(), "a").index
+    zeros = pd.DataFrame({"y": 0.0}, index=pd.MultiIndex.from_product([["zero"], times], names=panel.index.names))
+    forecaster = Forecaster(Ridge(), window_size=6, horizon=3).fit(pd.concat([panel, zeros]))
+    future = forecaster.predict().to_frame()
+    key = future.index.get_level_values(0)
+    future.loc[key == "a", "y"] += 1.0
+    others = forecaster.score(future.drop(index="zero"))
+    for sold in (1.0, 1000.0):  # the score does not depend on the constant series' units
+        future.loc[key == "zero", "y"] = sold
+        with pytest.warns(
+            UserWarning, match=r"score leaves out 1 series constant over the data seen in fit \('zero'\)"
+        ):
+            assert forecaster.score(future) == pytest.approx(others)
+    with pytest.raises(ValueError, match=r"Every series scored was constant .*\('zero'\).*MASE is undefined"):
+        forecaster.score(future.loc[["zero"]])
+    single = Forecaster(Ridge(), window_size=6, horizon=3, seasonal_period=1).fit(zeros.xs("zero"))
+    with pytest.raises(ValueError, match=r"constant over the data seen in fit \(the series\)"):
+        single.score(pd.DataFrame({"y": [1.0, 2.0]}, index=single.future_index()[:2]))
+    # one constant target of two: that target is left out, the other scored
+    both = series_of(make_panel(), "b").to_frame("y").assign(flat=5.0)
+    joint = Forecaster(Ridge(), window_size=6, horizon=3, target=["y", "flat"]).fit(both.iloc[:-3])
+    with pytest.warns(UserWarning, match=r"\(the series \(target\(s\) \['flat'\]\)\)"):
+        score = joint.score(both.iloc[-3:])
+    error = np.abs(both["y"].iloc[-3:] - joint.predict()["y"]).mean() / joint.scale_[0]
+    assert score == pytest.approx(-error)
