@@ -1433,7 +1433,9 @@ class Forecaster(BaseEstimator):
         the sign is flipped so that higher is better: 0 is perfect, -1 is as
         good as the seasonal-naive forecast is in sample. A series (target)
         that was constant over the data seen in ``fit`` has no in-sample
-        spread to divide by (MASE is undefined for it, as in sktime): it is
+        spread to divide by (MASE is undefined when all in-sample values are
+        equal: Hyndman & Koehler, "Another look at measures of forecast
+        accuracy", International Journal of Forecasting 22(4), 2006): it is
         left out of the mean, with a warning, rather than counted in its own
         units.
 
