@@ -6,6 +6,8 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
+from ._forecast_index import plain
+
 __all__ = ["plot_forecast"]
 
 
@@ -60,6 +62,13 @@ def _is_coverage_level(columns, i):
     return all(isinstance(c, Real) and not isinstance(c, bool) for c in columns.get_level_values(i).unique())
 
 
+def _span(index):
+    """The first and last labels of ``index`` and its length, for messages."""
+    if not len(index):
+        return "no rows"
+    return f"{plain(index[0])!r} to {plain(index[-1])!r}, {len(index)} rows"
+
+
 def _bands(interval, forecast_index, positional):
     """``[(coverage or None, lower, upper), ...]`` from ``predict_interval``'s result, widest first.
 
@@ -97,6 +106,13 @@ def _bands(interval, forecast_index, positional):
                 "forecast, the interval's rows are its periods in order."
             )
         interval = interval.set_axis(forecast_index)
+    elif not interval.index.equals(forecast_index):
+        raise ValueError(
+            f"The index of interval ({_span(interval.index)}) differs from the forecast's "
+            f"({_span(forecast_index)}): the band would be drawn at other periods than the forecast. Give the "
+            "interval of the same forecast, from predict_interval with the same data and future, after the same "
+            "updates, as predict."
+        )
     columns = interval.columns
     if isinstance(columns, pd.MultiIndex):
         if columns.nlevels > 3 or set(columns.get_level_values(-1)) != {"lower", "upper"}:
@@ -164,8 +180,9 @@ def plot_forecast(history, forecast, interval=None, ax=None):
         If ``interval`` is neither a DataFrame nor an array.
     ValueError
         For a panel or several targets, an array interval not of shape
-        ``(horizon, 2)``, or history and forecast one an array, the other a
-        pandas object.
+        ``(horizon, 2)``, an interval DataFrame whose index is not the
+        forecast's (an interval of another forecast origin), or history and
+        forecast one an array, the other a pandas object.
 
     Warns
     -----

@@ -384,6 +384,25 @@ def test_plot_forecast_of_arrays_draws_the_forecast_after_the_history(pyplot):
         plot_forecast(y, np.column_stack([forecaster.predict()] * 2))
 
 
+def test_plot_forecast_refuses_an_interval_of_other_periods(pyplot):
+    # an interval kept from before an update would be drawn at the earlier periods, beside the forecast
+    y = noisy_season(n=120)
+    forecaster = Forecaster(Ridge(), window_size=12, horizon=4).fit(y[:100])
+    old = forecaster.predict_interval()
+    forecaster.update(y[100:105])
+    with pytest.raises(
+        ValueError, match=r"index of interval \(Timestamp\('2008-05-01.*, 4 rows\) differs from the forecast"
+    ):
+        plot_forecast(y[:105], forecaster.predict(), old)
+    # the series of a panel selected from the forecast and from the interval must be the same
+    panel = panel_of({"a": y, "b": y[:110]})
+    both = Forecaster(Ridge(), window_size=12, horizon=4).fit(panel)
+    with pytest.raises(ValueError, match="differs from the forecast"):
+        plot_forecast(y, both.predict().xs("a"), both.predict_interval().xs("b"))
+    ax = plot_forecast(y, both.predict().xs("a"), both.predict_interval().xs("a"))
+    assert len(ax.collections) == 1
+
+
 def test_plot_forecast_without_history(fitted, pyplot):
     ax = plot_forecast(None, fitted.predict(), fitted.predict_interval())
     assert len(ax.lines) == 1 and legend_of(ax) == ["interval", "forecast"]
