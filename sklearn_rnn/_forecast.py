@@ -376,9 +376,14 @@ class Forecaster(BaseEstimator):
         What to do with a series of a panel that is too short: in ``fit``,
         for one training window; in ``predict(data)``, for one window to
         forecast from. ``"raise"``: an error naming the series. ``"drop"``:
-        the series is left out, with a warning naming it; it is then not
-        forecast, and ``update`` and ``score`` skip its rows (with a
-        warning), as they do for the rows of series not seen in ``fit``.
+        the series is left out, with a warning naming it. A series dropped
+        in ``fit`` is not in ``series_``: ``predict()`` (from the data
+        seen) does not forecast it, and ``update`` and ``score`` skip its
+        rows (with a warning), as they do for the rows of series not seen in
+        ``fit``. ``predict(data)`` forecasts every series of ``data`` long
+        enough to forecast from, this one too, like a series not seen in
+        ``fit`` (scaled by its spread in ``data``); a series too short in
+        ``data`` is left out of that forecast.
 
     random_state : int, RandomState instance or None, default=None
         Seeds the copies of ``estimator`` (when it has a ``random_state``
@@ -1081,8 +1086,9 @@ class Forecaster(BaseEstimator):
             seasonal_period_`` of them with the seasonal-naive baseline, else
             ``window_size_``), without changing the forecaster: the forecast
             follows the end of ``data`` and its index. For a panel, recent
-            rows of each series to forecast (series not seen in ``fit`` are
-            forecast too, scaled by their spread in ``data``).
+            rows of each series to forecast (series not seen in ``fit``, or
+            left out of it as too short, are forecast too, scaled by their
+            spread in ``data``).
         future : DataFrame or array-like, default=None
             With ``future_covariates``: their values for the ``horizon``
             periods to forecast, indexed like the result (see

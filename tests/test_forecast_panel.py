@@ -442,6 +442,11 @@ def test_too_short_series_raise_or_are_left_out_with_a_warning():
     c_next = pd.Series([1.0], index=pd.MultiIndex.from_tuples([("c", pd.Timestamp("2005-01-01"))]), name="y")
     with pytest.warns(UserWarning, match=r"new_data holds 1 series .*'c'.*skipped"):
         dropping.update(c_next)
+    # predict(data) forecasts every series of data long enough to forecast from, as one not seen in fit
+    forecast = dropping.predict(data=panel)
+    assert set(forecast.index.get_level_values(0)) == {"a", "b", "c"}
+    unseen = dropping.predict(data=panel.rename(index={"c": "new"}, level=0))
+    np.testing.assert_allclose(forecast.xs("c").to_numpy(), unseen.xs("new").to_numpy())
     with pytest.raises(ValueError, match="all|too short"):
         Forecaster(Ridge(), window_size=40, horizon=30, short_series="drop").fit(panel)
 
