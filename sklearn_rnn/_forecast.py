@@ -1405,8 +1405,8 @@ class Forecaster(BaseEstimator):
             raise ValueError(
                 f"future_data holds fewer than horizon={h} rows of "
                 + ("the series" if panel.keys is None else "each series")
-                + f": every block of forecasts of score {past}. Pass their values for the {int(h - lengths.min())} "
-                f"period(s) after future_data as future=..., or score at least {h} periods."
+                + f": every block of forecasts of score {past}. Pass the future covariates of the "
+                f"{int(h - lengths.min())} period(s) after future_data as future=..., or score at least {h} periods."
             )
         if panel.keys is None:
             which = f"the last {int(cut[0])} of the {int(lengths[0])} rows"
@@ -1416,8 +1416,8 @@ class Forecaster(BaseEstimator):
                 f"{plain(panel.keys[i])!r} ({int(cut[i])} of {int(lengths[i])} rows)" for i in concerned[:5]
             )
             which = (
-                f"{int(cut.sum())} row(s), the last ones of {len(concerned)} series: [{shown}"
-                f"{', ...' if len(concerned) > 5 else ''}]"
+                f"the last rows of {len(concerned)} series, {int(cut.sum())} row(s) in all ([{shown}"
+                f"{', ...' if len(concerned) > 5 else ''}]),"
             )
         warn_at_caller(
             f"score left out {which} of future_data: their block of forecasts {past}. The score is that of the "

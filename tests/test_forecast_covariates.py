@@ -215,7 +215,10 @@ def test_score_of_a_ragged_panel_leaves_out_the_blocks_that_need_future_covariat
     cv = PanelTimeSeriesSplit(n_splits=3, test_size=3)
     forecaster = Forecaster(Ridge(), window_size=5, horizon=3, seasonal_period=1, future_covariates=["promo"])
     search = GridSearchCV(forecaster, {"estimator__alpha": [100.0, 0.01]}, cv=cv)
-    with pytest.warns(UserWarning, match=r"left out 1 row\(s\), the last ones of 1 series: \['q' \(1 of 1 rows\)\]"):
+    with pytest.warns(
+        UserWarning,
+        match=r"left out the last rows of 1 series, 1 row\(s\) in all \(\['q' \(1 of 1 rows\)\]\), of future_data",
+    ):
         search.fit(panel)
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
     # the score is that of the whole blocks, with future= it is that of every row
