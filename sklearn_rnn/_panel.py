@@ -205,7 +205,7 @@ def _panel_spacing(labels, offsets, keys, what, var, expected):
             positive = steps[steps > 0]
             time = TimeIndex("integer", step=int(positive.min()) if len(positive) else 1, name=name)
     # without a spacing seen in fit, the longest series sets the one the others must share
-    reference = None if expected is not None and expected.kind == kind or kind == "period" else longest
+    reference = None if (expected is not None and expected.kind == kind) or kind == "period" else longest
     _check_series_spacing(labels, offsets, keys, time, what, var, expected, reference)
     return time
 
