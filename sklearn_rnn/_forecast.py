@@ -1,7 +1,6 @@
 """Forecaster: forecast the next periods of a pandas series, or of a panel of series, with any regressor."""
 
 import time
-import warnings
 from collections import Counter
 from numbers import Integral, Real
 
@@ -851,7 +850,7 @@ class Forecaster(BaseEstimator):
         if self.short_series == "raise" or len(short) == panel.n_series:
             extra = "" if len(short) == panel.n_series else ", or short_series='drop' to leave them out"
             raise ValueError(f"{message} {remedy}{extra}.")
-        warnings.warn(f"{message} They are left out (short_series='drop').", UserWarning, stacklevel=3)
+        warn_at_caller(f"{message} They are left out (short_series='drop').")
         return panel.subset(np.setdiff1d(np.arange(panel.n_series), short))
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -1069,7 +1068,7 @@ class Forecaster(BaseEstimator):
             )
             if self.short_series == "raise":
                 raise ValueError(f"{message}. Leave them out, or fit with short_series='drop' to skip them.")
-            warnings.warn(f"{message}; their rows are skipped (short_series='drop').", UserWarning, stacklevel=3)
+            warn_at_caller(f"{message}; their rows are skipped (short_series='drop').")
             keep = np.flatnonzero(positions >= 0)
             panel, positions = panel.subset(keep), positions[keep]
         return panel, positions

@@ -1,12 +1,12 @@
 """Plots of forecasts: history, point forecast and interval bands (matplotlib, optional)."""
 
-import warnings
 from numbers import Real
 
 import numpy as np
 import pandas as pd
 
 from ._forecast_index import plain
+from ._warnings import warn_at_caller
 
 __all__ = ["plot_forecast"]
 
@@ -242,12 +242,10 @@ def plot_forecast(history, forecast, interval=None, ax=None):
         finite = np.isfinite(lower) & np.isfinite(upper)
         if not finite.all():
             steps = "all" if not finite.any() else f"{int((~finite).sum())} of"
-            warnings.warn(
+            warn_at_caller(
                 f"The {label} has infinite bounds at {steps} {len(finite)} steps (too few calibration errors "
                 f"for this coverage): {'it is not drawn' if not finite.any() else 'those steps are not drawn'}. "
-                "Ask for a lower coverage, or fit on more data.",
-                UserWarning,
-                stacklevel=2,
+                "Ask for a lower coverage, or fit on more data."
             )
         if not finite.any():
             continue

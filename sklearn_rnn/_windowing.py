@@ -17,6 +17,8 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from ._forecast_index import plain
+
 __all__ = ["make_windows", "SlidingWindowTransformer"]
 
 
@@ -37,13 +39,13 @@ def _resolve_target(target, columns, n_columns):
             positions.append(columns.index(name))
         elif columns is None and isinstance(name, Integral) and not isinstance(name, bool):
             if not -n_columns <= name < n_columns:
-                raise ValueError(f"target={name!r} is out of range for data with {n_columns} column(s).")
+                raise ValueError(f"target={plain(name)!r} is out of range for data with {n_columns} column(s).")
             positions.append(int(name) % n_columns)
         else:
             known = f"columns {columns}" if columns is not None else f"{n_columns} unnamed column(s) (use positions)"
-            raise ValueError(f"target={name!r} is not a column of the data; the data has {known}.")
+            raise ValueError(f"target={plain(name)!r} is not a column of the data; the data has {known}.")
     if len(set(positions)) != len(positions):
-        raise ValueError(f"target={target!r} names the same column more than once.")
+        raise ValueError(f"target={[plain(t) for t in targets]!r} names the same column more than once.")
     return positions
 
 

@@ -434,14 +434,16 @@ def test_too_short_series_raise_or_are_left_out_with_a_warning():
     with pytest.raises(ValueError, match=r"1 of the 3 series of data are too short: \['c' \(40 rows\)\].*44.*'drop'"):
         forecaster.fit(panel)
     dropping = clone(forecaster).set_params(short_series="drop")
-    with pytest.warns(UserWarning, match=r"'c' \(40 rows\).*left out"):
+    with pytest.warns(UserWarning, match=r"'c' \(40 rows\).*left out") as caught:
         dropping.fit(panel)
+    assert caught[0].filename == __file__  # the caller's line, not scikit-learn's fit wrapper
     assert list(dropping.series_) == ["a", "b"]
     assert set(dropping.predict().index.get_level_values(0)) == {"a", "b"}
     # rows of the dropped series are skipped in update and score, with a warning
     c_next = pd.Series([1.0], index=pd.MultiIndex.from_tuples([("c", pd.Timestamp("2005-01-01"))]), name="y")
-    with pytest.warns(UserWarning, match=r"new_data holds 1 series .*'c'.*skipped"):
+    with pytest.warns(UserWarning, match=r"new_data holds 1 series .*'c'.*skipped") as caught:
         dropping.update(c_next)
+    assert caught[0].filename == __file__
     # predict(data) forecasts every series of data long enough to forecast from, as one not seen in fit
     forecast = dropping.predict(data=panel)
     assert set(forecast.index.get_level_values(0)) == {"a", "b", "c"}

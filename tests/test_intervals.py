@@ -418,6 +418,7 @@ def test_plot_forecast_warns_of_infinite_bounds_and_leaves_them_out(fitted, pypl
     with pytest.warns(UserWarning, match="infinite bounds") as record:
         ax = plot_forecast(noisy_season()[-24:], fitted.predict(), interval)
     messages = [str(w.message) for w in record]
+    assert all(w.filename == __file__ for w in record)
     assert any("99% interval has infinite bounds at all 4 steps" in m for m in messages)
     assert any("80% interval has infinite bounds at 1 of 4 steps" in m for m in messages)
     assert legend_of(ax) == ["history", "80% interval", "50% interval", "forecast"]

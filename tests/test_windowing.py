@@ -88,6 +88,9 @@ def test_make_windows_does_not_modify_or_share_the_input():
         (pd.DataFrame({"a": [1.0, 2, 3, 4], "b": list("wxyz")}), {"window_size": 2}, r"numeric.*\['b'\]"),
         (pd.DataFrame({"a": np.arange(4.0)}), {"window_size": 2, "target": "sales"}, "not a column"),
         (np.arange(8.0).reshape(4, 2), {"window_size": 2, "target": 5}, "out of range"),
+        # NumPy integers shown as the numbers they are, not as np.int64(5)
+        (np.arange(8.0).reshape(4, 2), {"window_size": 2, "target": np.int64(5)}, r"^target=5 is out of range"),
+        (np.arange(8.0).reshape(4, 2), {"window_size": 2, "target": [np.int64(1)] * 2}, r"^target=\[1, 1\] names"),
         (np.zeros((4, 2, 2)), {"window_size": 2}, "shape"),
     ],
 )
