@@ -132,6 +132,15 @@ def _dataset(X, lengths, y, mean, scale, device):
     )
 
 
+def _same_seed(a, b):
+    """Whether ``random_state`` is still the one the random stream was drawn
+    from: an equal integer (pickle does not keep the identity of integers
+    above 256), or the same RandomState instance or None."""
+    if isinstance(a, Integral) and isinstance(b, Integral):
+        return a == b
+    return a is b
+
+
 def _monitored(callback):
     """The history key a callback watches (skorch's ``monitor``, as
     ``EarlyStopping``, ``Checkpoint`` and ``LRScheduler`` have), or None; a
@@ -421,7 +430,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         self._check_truncation(lengths)
         y = self._validate_target(y, reset=not warm, classes=classes)
         network_options = self._network_options(X, lengths)
-        if not warm or self.random_state is not self._built_with["random_state"]:
+        if not warm or not _same_seed(self.random_state, self._built_with["random_state"]):
             self._random_state = check_random_state(self.random_state)
         seed = int(self._random_state.randint(np.iinfo(np.int32).max))
 

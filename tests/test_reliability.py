@@ -619,6 +619,15 @@ def test_a_new_random_state_takes_effect_on_a_warm_fit():
     assert not np.array_equal(warm_twice(0), warm_twice(1))
 
 
+@pytest.mark.parametrize("seed", [3, 12345])  # pickle keeps no identity for integers above 256
+def test_training_continues_alike_after_a_pickle_round_trip(seed):
+    X, y = _task(LSTMRegressor, n=40)
+    model = fast(LSTMRegressor, hidden_size=4, max_iter=2, batch_size=8, warm_start=True, random_state=seed).fit(X, y)
+    loaded = pickle.loads(pickle.dumps(model))
+    for continued in (lambda m: m.partial_fit(X, y), lambda m: m.fit(X, y)):
+        np.testing.assert_array_equal(continued(loaded).predict(X), continued(model).predict(X))
+
+
 # -- 3.4 precision ---------------------------------------------------------------------
 
 
