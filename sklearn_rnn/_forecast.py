@@ -11,6 +11,7 @@ from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._base import BaseRecurrent
 from ._calendar import calendar_features, resolve_calendar
 from ._data import constant_below
 from ._encoding import (
@@ -76,6 +77,22 @@ def default_estimator(n_windows):
         n_iter_no_change=5 if many else 10,
         device="cpu",
     )
+
+
+def _warn_if_nested_recurrent(estimator):
+    """Warn when a recurrent estimator of this package sits inside one that
+    takes 2-D input (a Pipeline, a TransformedTargetRegressor): the windows
+    reach it flattened, each step's channels read as separate time steps."""
+    nested = next(
+        (value for value in estimator.get_params(deep=True).values() if isinstance(value, BaseRecurrent)), None
+    )
+    if nested is not None:
+        warn_at_caller(
+            f"The Forecaster's estimator, a {type(estimator).__name__}, takes 2-D input, so the windows reach the "
+            f"{type(nested).__name__} inside it flattened to (n_windows, n_steps * n_channels): it reads every "
+            "channel of every step as a time step of its own, not sequences of (n_steps, n_channels). Give the "
+            f"{type(nested).__name__} to the Forecaster directly (it scales its inputs and targets itself)."
+        )
 
 
 def _chunks(n, per_row):
@@ -244,7 +261,9 @@ class Forecaster(BaseEstimator):
         Any scikit-learn regressor; it is cloned. Regressors that accept 3-D
         input (those of this package) receive windows of shape
         ``(n_windows, n_steps, n_channels)``, others the flattened
-        ``(n_windows, n_steps * n_channels)``. ``n_steps`` is
+        ``(n_windows, n_steps * n_channels)`` (a recurrent estimator of this
+        package inside a Pipeline or another wrapper too, with a warning:
+        give it to the Forecaster directly). ``n_steps`` is
         ``window_size`` (plus ``horizon`` with future covariates: those of
         ``future_covariates`` and the calendar columns of ``calendar_``);
         ``n_channels`` is the number of columns (the calendar columns
@@ -359,8 +378,10 @@ class Forecaster(BaseEstimator):
 
     n_estimators : int, default=3
         Number of copies of ``estimator``, each with its own random seed,
-        whose forecasts are averaged. An estimator without a
-        ``random_state`` parameter is fitted once.
+        whose forecasts are averaged: every ``random_state`` parameter of
+        the estimator, its own and those of nested estimators (a pipeline's
+        steps), gets a seed of its own per copy. An estimator without any is
+        fitted once.
 
     refit : bool, default=False
         For estimators fitted with early stopping (this package's recurrent
@@ -927,6 +948,8 @@ class Forecaster(BaseEstimator):
             estimator.set_params(future_steps=self.horizon)
         check_future_steps(estimator, bool(self._future_positions), self.horizon)
         self._three_d = get_tags(estimator).input_tags.three_d_array
+        if not self._three_d:
+            _warn_if_nested_recurrent(estimator)
         X = self._inputs(panel.values, ends, sid, self._scale, self._level)
         Y = self._targets(panel.values, ends, sid, self._scale, self._level)
 

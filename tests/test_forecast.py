@@ -11,6 +11,8 @@ from sklearn.dummy import DummyRegressor
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from sklearn_rnn import Forecaster, LSTMRegressor
 from sklearn_rnn._season import detect_period, is_seasonal, period_from_frequency, resolve_seasonal_period
@@ -255,6 +257,20 @@ def test_ensemble_members_are_seeded_and_reproducible():
     assert [e.random_state for e in c.estimators_] == [e.random_state for e in d.estimators_]
     # an estimator without random_state is fitted once
     assert len(Forecaster(LinearRegression(), n_estimators=4).fit(y).estimators_) == 1
+
+
+def test_nested_random_states_are_seeded_and_nested_recurrent_estimators_warn():
+    # a pipeline's steps are seeded per copy too; a recurrent estimator inside a
+    # wrapper that takes 2-D input gets flattened windows, and the user is told
+    y = trend_season(60, noise=1.0)
+    pipeline = make_pipeline(StandardScaler(), tiny_lstm(max_iter=2, random_state=5))
+    forecaster = Forecaster(pipeline, horizon=2, n_estimators=3, random_state=0)
+    with pytest.warns(UserWarning, match=r"a Pipeline, takes 2-D input.*LSTMRegressor.*directly") as caught:
+        forecaster.fit(y)
+    assert any(w.filename == __file__ for w in caught)
+    seeds = [member.get_params()["lstmregressor__random_state"] for member in forecaster.estimators_]
+    assert len(set(seeds)) == 3 and pipeline.get_params()["lstmregressor__random_state"] == 5
+    assert len(Forecaster(make_pipeline(StandardScaler(), LinearRegression()), n_estimators=3).fit(y).estimators_) == 1
 
 
 def test_default_estimator_keeps_the_early_stopped_networks():
