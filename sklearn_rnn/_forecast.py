@@ -583,6 +583,27 @@ class Forecaster(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
+    def set_params(self, **params):
+        """Set the parameters of this forecaster (``estimator__<name>`` those
+        of its estimator), as scikit-learn's ``set_params``.
+
+        Raises
+        ------
+        ValueError
+            For an ``estimator__<name>`` while ``estimator`` is None: the
+            default network is built in ``fit`` (its batch size depends on the
+            data), so there are no parameters to set yet.
+        """
+        nested = sorted(key for key in params if key.startswith("estimator__"))
+        if nested and params.get("estimator", self.estimator) is None:
+            raise ValueError(
+                f"Cannot set {nested[0]}: estimator is None, and the default network is built in fit. Pass the "
+                "estimator to tune, e.g. Forecaster(estimator=LSTMRegressor(hidden_size=32, "
+                'loss="absolute_error", early_stopping=True, device="cpu")); the default\'s settings are listed '
+                "under 'estimator' in the Forecaster docstring."
+            )
+        return super().set_params(**params)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = False
@@ -890,7 +911,10 @@ class Forecaster(BaseEstimator):
             forecast; the others are covariates.
         y : None
             Ignored; present for API consistency (the targets are columns of
-            ``data``).
+            ``data``). Anything but None warns: a scoring string with ``y``
+            (``cross_val_score(forecaster, data, y, scoring="...")``) would
+            compare the forecast of the periods after each test fold with the
+            fold itself.
 
         Returns
         -------
@@ -904,6 +928,13 @@ class Forecaster(BaseEstimator):
             gaps, duplicates or out of order (naming the series of a panel),
             or a series too short for one training window.
         """
+        if y is not None:
+            warn_at_caller(
+                "Forecaster.fit ignores y: the series to forecast are columns of data (see target), and "
+                "covariates are its other columns. With cross-validation, pass the data alone and leave scoring "
+                "unset (Forecaster.score): a scoring string compares predict(X_test), the forecast of the periods "
+                "after the test fold, with y_test, the fold itself."
+            )
         panel = self._read(data, what="data", reset=True)
         self._target_positions, self._past_positions, self._future_positions = column_roles(
             panel, self.future_covariates

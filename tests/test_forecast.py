@@ -501,6 +501,20 @@ def test_cross_val_score_with_time_series_split():
     expected = [Forecaster(Ridge(), horizon=6).fit(y.iloc[tr]).score(y.iloc[te]) for tr, te in cv.split(y)]
     np.testing.assert_allclose(scores, expected)
     assert len(set(np.round(scores, 10))) == 3  # three different folds
+    # y given too: a scoring string would compare the periods after each fold with the fold
+    with pytest.warns(UserWarning, match="Forecaster.fit ignores y") as caught:
+        Forecaster(Ridge(), horizon=6).fit(y, y)
+    assert caught[0].filename == __file__
+
+
+def test_tuning_the_default_estimator_says_to_pass_one():
+    grid = GridSearchCV(Forecaster(horizon=2), {"estimator__hidden_size": [4, 8]}, cv=TimeSeriesSplit(2, test_size=2))
+    with pytest.raises(
+        ValueError, match=r"Cannot set estimator__hidden_size: estimator is None.*Forecaster\(estimator="
+    ):
+        grid.fit(trend_season(40))
+    forecaster = Forecaster().set_params(estimator=tiny_lstm(), estimator__hidden_size=4)  # as scikit-learn orders them
+    assert forecaster.estimator.hidden_size == 4
 
 
 # -- data and parameters after fit ----------------------------------------------------------
