@@ -117,7 +117,8 @@ def calendar_features(index, features=("day_of_week", "month"), *, encoding="one
     Raises
     ------
     ValueError
-        If the labels are not dates or periods, or a feature is unknown.
+        If the labels are not dates or periods or hold missing values
+        (NaT), or a feature is unknown or named more than once.
 
     See Also
     --------
@@ -151,6 +152,12 @@ def calendar_features(index, features=("day_of_week", "month"), *, encoding="one
     unknown = [f for f in features if f not in _FEATURES]
     if unknown:
         raise ValueError(f"Unknown calendar feature(s) {unknown}; choose among {sorted(_FEATURES)}.")
+    _check_repeated(list(features), "features")
+    if times.hasnans:
+        raise ValueError(
+            f"The time labels hold {int(times.isna().sum())} missing value(s) (NaT): a calendar position of an "
+            "unknown date would be invented. Drop or fill these rows first."
+        )
     columns = {}
     for feature in features:
         values = _values(times, feature)
@@ -166,6 +173,12 @@ def calendar_features(index, features=("day_of_week", "month"), *, encoding="one
             columns[f"{feature}_sin"] = np.sin(angle)
             columns[f"{feature}_cos"] = np.cos(angle)
     return pd.DataFrame(columns, index=index)
+
+
+def _check_repeated(features, name):
+    repeated = sorted({f for f in features if features.count(f) > 1})
+    if repeated:
+        raise ValueError(f"{name} names {repeated} more than once; name each feature once.")
 
 
 def resolve_calendar(calendar, panel, *, unconfirmed):
@@ -215,10 +228,10 @@ def resolve_calendar(calendar, panel, *, unconfirmed):
         effect = position_effect([panel.values[r, panel.targets] for r in rows], [position[r] for r in rows])
         return [feature] if effect < _POSITION_EFFECT_LEVEL else []
     features = list(calendar)
-    repeated = sorted({f for f in features if features.count(f) > 1})
-    if repeated:
-        raise ValueError(f"calendar names {repeated} more than once; name each feature once.")
-    if features and not dated:
+    if not features:  # as None: a grid may try [] beside other lists
+        return []
+    _check_repeated(features, "calendar")
+    if not dated:
         raise ValueError(
             f"calendar={features} needs data indexed by dates or periods; the data have "
             f"{_article(panel.time.describe())}. Set calendar=None, or index the data by time."

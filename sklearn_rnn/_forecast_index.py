@@ -158,7 +158,11 @@ class TimeIndex:
         parts = []
         for k in range(1, n_periods + 1):
             if self.kind == "datetime":
-                parts.append(pd.DatetimeIndex(lasts) + self.freq * k)
+                with warnings.catch_warnings():
+                    # pandas applies some offsets (custom business days, business
+                    # hours) label by label and says so: right, only slower
+                    warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+                    parts.append(pd.DatetimeIndex(lasts) + self.freq * k)
             elif self.kind == "period":
                 parts.append(pd.PeriodIndex(lasts) + k)
             else:

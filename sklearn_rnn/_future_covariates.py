@@ -241,9 +241,10 @@ class FutureCovariates:
         block[wanted.reshape(block.shape[:2])] = taken
 
     def _check_frame(self, future, expected, keys, what):
-        """``future`` as a DataFrame with the future covariate columns, its index
-        of the kind seen in fit (a panel's with its 2 levels in order), non-empty
-        and without duplicates; raise naming the first problem found."""
+        """``future`` as a DataFrame with the future covariate columns (each
+        once), its index of the kind seen in fit (a panel's with its 2 levels in
+        order), non-empty and without duplicates; raise naming the first
+        problem found."""
         names = self.names
         if isinstance(future, pd.Series):
             future = future.to_frame()
@@ -255,6 +256,12 @@ class FutureCovariates:
         missing = [c for c in names if c not in future.columns]
         if missing:
             raise ValueError(f"{what} lacks the future covariate column(s) {missing}; it has {list(future.columns)}.")
+        repeated = [c for c in names if (future.columns == c).sum() > 1]
+        if repeated:
+            raise ValueError(
+                f"{what} has the future covariate column(s) {repeated} more than once (after a join, for example); "
+                "keep one column of each name."
+            )
         if isinstance(future.index, pd.MultiIndex) != (keys is not None):
             kind = "a panel indexed by (series, time)" if keys is not None else "indexed by time"
             raise ValueError(f"{what} must be {kind}, like the data seen in fit.")

@@ -116,6 +116,8 @@ def test_future_errors_name_what_is_wrong():
         forecaster.predict()
     with pytest.raises(ValueError, match=r"lacks the future covariate column\(s\) \['promo'\]"):
         forecaster.predict(future=future[["sales"]])
+    with pytest.raises(ValueError, match=r"future covariate column\(s\) \['promo'\] more than once"):
+        forecaster.predict(future=pd.concat([future, future[["promo"]]], axis=1))  # a careless join
     with pytest.raises(ValueError, match=r"short: it covers 3 of the 4 periods.*first missing is.*2024-04-23"):
         forecaster.predict(future=future.iloc[:3])
     with pytest.raises(ValueError, match=r"misaligned: it starts at .*2024-04-21.*start at .*2024-04-20"):
@@ -291,6 +293,24 @@ def test_calendar_features_of_periods_panels_and_frames():
         calendar_features(months, ["weekday"])
 
 
+def test_calendar_features_refuse_missing_dates_and_repeated_features():
+    days = pd.DatetimeIndex(["2024-01-06", None, "2024-01-08"])
+    for features in (["weekend"], ["month"], ["week_of_year"]):
+        with pytest.raises(ValueError, match=r"1 missing value\(s\) \(NaT\)"):
+            calendar_features(days, features)
+    with pytest.raises(ValueError, match=r"features names \['month'\] more than once"):
+        calendar_features(days.dropna(), ["month", "weekend", "month"])
+
+
+def test_offsets_applied_label_by_label_do_not_warn():
+    # pandas adds custom business days label by label, with a PerformanceWarning
+    data = promotions().set_axis(pd.bdate_range("2024-01-01", periods=120, freq="C"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.PerformanceWarning)
+        forecaster = fitted(data, calendar=["day_of_week"])
+        assert len(forecaster.predict()) == 4
+
+
 def test_calendar_features_as_future_covariates():
     days = pd.date_range("2024-01-01", periods=140, freq="D")
     weekend = (days.day_of_week >= 5).astype(float)
@@ -446,6 +466,10 @@ def test_calendar_option_errors_name_the_problem():
         fitted(data, calendar="monthly")
     with pytest.raises(ValueError, match=r"calendar names \['month'\] more than once"):
         fitted(data, calendar=["month", "day_of_week", "month"])
+    # an empty list asks for nothing, as None, whatever the index (a grid may try it beside others)
+    for empty in ([], ()):
+        assert fitted(data.reset_index(drop=True), calendar=empty).calendar_ == []
+        assert fitted(data.to_numpy(), target=0, calendar=empty).calendar_ == []
     # daily data are all at hour 0: a column with nothing to learn from
     with pytest.warns(UserWarning, match=r"feature\(s\) \['hour'\] take a single value over the data seen in fit"):
         fitted(data, calendar=["hour", "day_of_week"])
