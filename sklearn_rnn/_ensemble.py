@@ -137,10 +137,8 @@ def fit_ensemble(estimator, X, y, *, n_estimators, refit, random_state, fixed_ep
     Parameters
     ----------
     estimator : estimator
-        Cloned for each copy, whose ``random_state`` parameters (its own
-        and those of nested estimators, such as a pipeline's steps) each get
-        a seed of their own. Without any it is fitted once, whatever
-        ``n_estimators``.
+        Cloned for each copy. Without a ``random_state`` parameter it is
+        fitted once, whatever ``n_estimators``.
     X, y : ndarray
         Training data.
     n_estimators : int
@@ -150,7 +148,7 @@ def fit_ensemble(estimator, X, y, *, n_estimators, refit, random_state, fixed_ep
         ``X`` for its best number of epochs, without early stopping.
     random_state : int, RandomState instance or None
         Source of the copies' seeds; None uses the estimator's own
-        ``random_state`` (else its first nested one) when it has one.
+        ``random_state`` when it has one.
     fixed_epochs : bool, default=False
         Whether the estimator trains for a fixed number of epochs on
         purpose: then its convergence warnings are not reported.
@@ -174,21 +172,19 @@ def fit_ensemble(estimator, X, y, *, n_estimators, refit, random_state, fixed_ep
         The epochs chosen for each refitted copy.
     """
     params = estimator.get_params(deep=False)
-    deep = estimator.get_params(deep=True)
-    # the estimator's own first, so that its seeds are drawn as they were before nested ones counted
-    seeds = sorted((key for key in deep if key.split("__")[-1] == "random_state"), key=lambda key: "__" in key)
+    seeded = "random_state" in params
     source = random_state
-    if source is None and seeds:
-        source = deep[seeds[0]]
+    if source is None and seeded:
+        source = params["random_state"]
     rng = check_random_state(source)
-    count = n_estimators if seeds else 1
+    count = n_estimators if seeded else 1
     members, best_epochs, unconverged = [], [], 0
     with _Progress(count, verbose) as progress:
         for i in range(count):
             tic = time.perf_counter()
             member = clone(estimator)
-            if seeds:
-                member.set_params(**{key: int(rng.randint(np.iinfo(np.int32).max)) for key in seeds})
+            if seeded:
+                member.set_params(random_state=int(rng.randint(np.iinfo(np.int32).max)))
             if verbose >= 2 and "verbose" in params:
                 member.set_params(verbose=1)
                 print(f"{type(estimator).__name__} {i + 1} of {count}:", flush=True)

@@ -263,7 +263,9 @@ class Forecaster(BaseEstimator):
         ``(n_windows, n_steps, n_channels)``, others the flattened
         ``(n_windows, n_steps * n_channels)`` (a recurrent estimator of this
         package inside a Pipeline or another wrapper too, with a warning:
-        give it to the Forecaster directly). ``n_steps`` is
+        give it to the Forecaster directly; a pipeline that makes the windows
+        3-D again itself may silence the warning with
+        ``warnings.filterwarnings("ignore", message=".*takes 2-D input")``). ``n_steps`` is
         ``window_size`` (plus ``horizon`` with future covariates: those of
         ``future_covariates`` and the calendar columns of ``calendar_``);
         ``n_channels`` is the number of columns (the calendar columns
@@ -378,10 +380,10 @@ class Forecaster(BaseEstimator):
 
     n_estimators : int, default=3
         Number of copies of ``estimator``, each with its own random seed,
-        whose forecasts are averaged: every ``random_state`` parameter of
-        the estimator, its own and those of nested estimators (a pipeline's
-        steps), gets a seed of its own per copy. An estimator without any is
-        fitted once.
+        whose forecasts are averaged. An estimator without a
+        ``random_state`` parameter of its own is fitted once (a Pipeline
+        too, whatever its steps: seeding their ``random_state`` would fit
+        deterministic steps such as ``Ridge`` several times over).
 
     refit : bool, default=False
         For estimators fitted with early stopping (this package's recurrent
