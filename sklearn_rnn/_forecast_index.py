@@ -75,14 +75,22 @@ def fill_frequency(index):
     The frequency guessed from short runs (:func:`guess_frequency`), else a
     semi-monthly one; kept only when its periods, counted from the first
     date, hold every date of ``index`` (so that ``asfreq`` keeps every label
-    and only adds the missing periods) and most consecutive dates are one
-    period apart (so that it does not add a period between every two).
+    and only adds the missing periods). A semi-monthly one must also have
+    most consecutive dates one period apart: month-end dates lie on
+    semi-monthly periods too, and ``asfreq`` would add a 15th between every
+    two. The guess needs no such rule: sparse daily data (sales logged on
+    the days with sales) are daily.
     """
-    for candidate in (guess_frequency(index), *_UNINFERRED):
+    candidates = [(guess_frequency(index), False)] + [(freq, True) for freq in _UNINFERRED]
+    for candidate, dense in candidates:
         if candidate is None:
             continue
-        ordinals, on = TimeIndex("datetime", pd.tseries.frequencies.to_offset(candidate)).ordinals(index)
-        if on.all() and np.mean(np.diff(ordinals) == 1) >= 0.5:
+        try:
+            offset = pd.tseries.frequencies.to_offset(candidate)
+        except ValueError:  # "SME" and "SMS" are pandas 2.2 aliases
+            continue
+        ordinals, on = TimeIndex("datetime", offset).ordinals(index)
+        if on.all() and (not dense or np.mean(np.diff(ordinals) == 1) >= 0.5):
             return candidate
     return None
 

@@ -412,6 +412,12 @@ def test_suggested_frequency_keeps_every_date():
     with pytest.raises(ValueError, match=r"series 'a' of data .* 13 to 16 days apart") as error:
         Forecaster(Ridge(), horizon=3, window_size=5, seasonal_period=1).fit(panel)
     assert "15D" not in str(error.value)
+    # sparse daily data (sales logged on 40% of the days) are daily: asfreq('D') keeps every date
+    days = pd.date_range("2021-01-01", periods=300, freq="D")
+    sparse = pd.Series(1.0, index=days[np.random.RandomState(0).rand(300) < 0.4])
+    with pytest.raises(ValueError, match=r"asfreq\('D'\)") as error:
+        Forecaster(Ridge(), horizon=3, window_size=5, seasonal_period=1).fit(sparse)
+    assert sparse.index.isin(run_fix(str(error.value), sparse).index).all()
 
 
 def test_label_off_the_periods_in_new_data_is_not_called_a_gap():
