@@ -101,6 +101,10 @@ def _chunks(n, per_row):
     return [slice(start, min(start + size, n)) for start in range(0, n, size)]
 
 
+def _number(value):
+    return isinstance(value, Real) and not isinstance(value, (bool, np.bool_))
+
+
 def _same(a, b):
     """Whether two parameter values are the same (estimators: the same class;
     their parameters are compared one by one)."""
@@ -108,6 +112,8 @@ def _same(a, b):
         return True
     if isinstance(a, BaseEstimator) or isinstance(b, BaseEstimator):
         return type(a) is type(b)
+    if _number(a) and _number(b):  # 2 and np.int64(2) (a grid from np.arange) are the same
+        return bool(a == b)
     try:
         return bool(np.all(a == b)) and type(a) is type(b)
     except Exception:  # values that cannot be compared count as changed

@@ -550,6 +550,8 @@ def test_parameters_changed_after_fit_raise_naming_them():
             call()
     forecaster.set_params(horizon=3, estimator__alpha=1.0)  # set back: usable again
     assert len(forecaster.predict()) == 3
+    forecaster.set_params(horizon=np.int64(3))  # an equal value (a grid from np.arange): no change
+    assert len(forecaster.predict()) == 3
     forecaster.set_params(estimator=LinearRegression())
     with pytest.raises(ValueError, match=r"estimator \(Ridge\(\) -> LinearRegression\(\)\)"):
         forecaster.predict()
