@@ -153,6 +153,14 @@ def _monitored(callback):
     return monitor if isinstance(monitor, str) else None
 
 
+def watches_validation(item):
+    """Whether a ``callbacks`` item (a callback or a ``(name, callback)``
+    pair) watches a validation key of the history."""
+    callback = item[1] if isinstance(item, (tuple, list)) and len(item) == 2 else item
+    monitor = _monitored(callback)
+    return monitor is not None and monitor.startswith("valid")
+
+
 def _check_callbacks(callbacks, *, validated):
     """Raise ``ValueError`` unless ``callbacks`` holds what skorch accepts:
     ``Callback`` instances or classes, or ``(name, callback)`` pairs of
@@ -174,8 +182,8 @@ def _check_callbacks(callbacks, *, validated):
                 f"callbacks[{i}]={item!r} is not a skorch callback: pass skorch.callbacks.Callback instances "
                 "(or Callback classes), or (name, callback) pairs of them."
             )
-        monitor = _monitored(callback)
-        if not validated and monitor is not None and monitor.startswith("valid"):
+        if not validated and watches_validation(callback):
+            monitor = _monitored(callback)
             raise ValueError(
                 f"callbacks[{i}] ({type(callback).__name__ if not isinstance(callback, type) else callback.__name__}) "
                 f"watches {monitor!r}, which the history holds only with validation data: set "

@@ -22,6 +22,7 @@ from sklearn.utils import check_random_state, get_tags
 from tqdm import tqdm
 from tqdm.contrib import DummyTqdmFile
 
+from ._base import watches_validation
 from ._warnings import warn_at_caller
 
 __all__ = ["fit_ensemble", "predict_mean"]
@@ -195,7 +196,11 @@ def fit_ensemble(estimator, X, y, *, n_estimators, refit, random_state, fixed_ep
                 # on every window, so that the most recent ones are learned too.
                 best = int(np.argmin(member.validation_loss_curve_)) + 1
                 best_epochs.append(best)
-                member = clone(member).set_params(early_stopping=False, max_iter=best)
+                refit_params = {"early_stopping": False, "max_iter": best}
+                callbacks = member.get_params().get("callbacks")
+                if callbacks:  # those watching the validation loss have none to watch now
+                    refit_params["callbacks"] = [c for c in callbacks if not watches_validation(c)]
+                member = clone(member).set_params(**refit_params)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", ConvergenceWarning)
                     member.fit(X, y)

@@ -394,8 +394,9 @@ class Forecaster(BaseEstimator):
     refit : bool, default=False
         For estimators fitted with early stopping (this package's recurrent
         regressors with ``early_stopping=True``): train each copy again on all
-        windows, without early stopping, for the number of epochs that
-        scored best on the validation windows. False (the default) keeps the
+        windows, without early stopping (and without the estimator's
+        callbacks that watch the validation loss), for the number of epochs
+        that scored best on the validation windows. False (the default) keeps the
         early-stopped networks with the weights of their best epoch; they
         learned from the earlier 80% of the windows only, and fit in half the
         time. Other estimators are fitted once either way.

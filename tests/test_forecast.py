@@ -13,6 +13,7 @@ from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from skorch.callbacks import Callback, EarlyStopping
 
 from sklearn_rnn import Forecaster, LSTMRegressor
 from sklearn_rnn._season import detect_period, is_seasonal, period_from_frequency, resolve_seasonal_period
@@ -306,6 +307,10 @@ def test_default_estimator_batches_grow_on_many_windows():
     assert default_estimator(10**7).batch_size == 1024
 
 
+class Recorder(Callback):
+    """A callback that watches nothing."""
+
+
 def test_refit_trains_the_early_stopped_networks_again_on_all_windows():
     y = trend_season(60, noise=1.0)
     forecaster = Forecaster(
@@ -316,6 +321,10 @@ def test_refit_trains_the_early_stopped_networks_again_on_all_windows():
         # early stopping chose the epochs; the final fit used every window for that many
         assert not member.early_stopping and member.max_iter == best and member.n_iter_ <= best
         assert member.loss_curve_ and len(member.loss_curve_) == member.n_iter_
+    # a callback watching the validation loss has none to watch in the refit: it is left out there
+    watching = tiny_lstm(early_stopping=True, n_iter_no_change=3, callbacks=[EarlyStopping(patience=2), Recorder()])
+    forecaster = Forecaster(watching, horizon=2, n_estimators=1, refit=True, random_state=0).fit(y)
+    assert [type(c) for c in forecaster.estimators_[0].callbacks] == [Recorder]
 
 
 def test_default_estimator_without_early_stopping_on_very_few_windows():
