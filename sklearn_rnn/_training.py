@@ -25,6 +25,7 @@ so that it reaches the caller and ``fit`` keeps nothing of the interrupted run.
 """
 
 import copy
+import math
 import time
 
 import numpy as np
@@ -168,11 +169,24 @@ class SequenceNet(NeuralNet):
         self.history.record(prefix + "_loss", loss)
         # what skorch's default scoring callbacks add, and what its Checkpoint
         # watches by default ("valid_loss_best")
-        earlier = [row[prefix + "_loss"] for row in self.history[:-1] if prefix + "_loss" in row]
-        self.history.record(prefix + "_loss_best", bool(not earlier or loss < min(earlier)))
+        self.history.record(prefix + "_loss_best", self._lowest_so_far(prefix + "_loss", loss))
         if not training and self.score_outputs is not None and outputs:
             score = self.score_outputs(torch.cat(targets), torch.cat(outputs))
             self.history.record(prefix + "_score", float(score))
+
+    def _lowest_so_far(self, key, loss):
+        """Whether ``loss`` is below every earlier epoch's ``key``: a running
+        minimum per key (the history is read once, where it was not built
+        here, as after a warm start from an older net), not a scan per epoch."""
+        rows = len(self.history)
+        lowest = self.__dict__.setdefault("_lowest_losses", {})
+        seen, earlier = lowest.get(key, (None, None))
+        if seen != rows - 1:
+            values = [row[key] for row in self.history[:-1] if key in row]
+            earlier = min(values) if values else None
+        best = not math.isnan(loss) and (earlier is None or loss < earlier)
+        lowest[key] = (rows, loss if best else earlier)
+        return best
 
     def train_step(self, batch, **fit_params):
         Xi, yi = batch

@@ -103,6 +103,16 @@ def test_skorch_callbacks_watching_validation_keys_need_validation_data(tmp_path
     losses = history[:, "valid_loss"]
     assert history[:, "valid_loss_best"] == [loss < min(losses[:i], default=np.inf) for i, loss in enumerate(losses)]
     assert history[:, "train_loss_best"][0] is True
+    # a running minimum, across warm fits too (the history continues)
+    model = fast(GRURegressor, hidden_size=4, max_iter=3, warm_start=True).fit(X, y)
+    for _ in range(2):
+        model.partial_fit(X, y)
+    model.fit(X, y)
+    losses = model.net_.history[:, "train_loss"]
+    assert len(losses) == 8
+    assert model.net_.history[:, "train_loss_best"] == [
+        loss < min(losses[:i], default=np.inf) for i, loss in enumerate(losses)
+    ]
     assert (tmp_path / "params.pt").exists()  # Checkpoint saved on its best epochs
 
 
