@@ -24,6 +24,7 @@ from skorch.callbacks import Callback, LRScheduler
 from skorch.helper import predefined_split
 
 from ._data import BatchIterator, SequenceDataset, constant_below, predict_in_batches, standardize, to_tensor
+from ._messages import plain
 from ._module import RecurrentNetwork, parse_summary
 from ._params import KerasNamesMixin
 from ._threads import resolve_threads
@@ -387,7 +388,9 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
             and not (name == "device" and resolve_device(params[name]) == self.device_)
         ]
         if changed:
-            detail = ", ".join(f"{name}={self._built_with[name]!r} -> {params[name]!r}" for name in changed)
+            detail = ", ".join(
+                f"{name}={plain(self._built_with[name])!r} -> {plain(params[name])!r}" for name in changed
+            )
             raise ValueError(
                 f"{type(self).__name__}: {', '.join(changed)} changed since the network was built ({detail}), "
                 f"and {how} continues training that network, which cannot apply the change. Set the "

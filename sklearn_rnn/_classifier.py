@@ -14,6 +14,7 @@ from sklearn.utils.validation import column_or_1d
 
 from . import _docstrings
 from ._base import BaseRecurrent
+from ._messages import plain
 
 __all__ = ["RNNClassifier", "LSTMClassifier", "GRUClassifier"]
 
@@ -141,14 +142,14 @@ class _RecurrentClassifier(ClassifierMixin, BaseRecurrent):
             unknown = [label for label in self.class_weight if label not in known]
             if unknown:
                 raise ValueError(
-                    f"class_weight names labels that are not in y (or classes): {unknown}; "
+                    f"class_weight names labels that are not in y (or classes): {plain(unknown)}; "
                     f"the labels are {self.classes_.tolist()}."
                 )
             for i, label in enumerate(self.classes_.tolist()):
                 weights[i] = self.class_weight.get(label, 1.0)
             if not np.all(np.isfinite(weights)) or np.any(weights < 0) or not np.any(weights > 0):
                 raise ValueError(
-                    f"class_weight={self.class_weight!r} is not valid: weights must be finite, "
+                    f"class_weight={plain(self.class_weight)!r} is not valid: weights must be finite, "
                     "non-negative and not all zero."
                 )
         elif self.class_weight == "balanced":  # fit only: every class in classes_ is in y

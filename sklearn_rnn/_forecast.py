@@ -23,9 +23,10 @@ from ._encoding import (
     spread,
 )
 from ._ensemble import fit_ensemble, predict_mean
-from ._forecast_index import _article, plain
+from ._forecast_index import _article
 from ._future_covariates import FutureCovariates, check_future_steps, column_roles, fit_target
 from ._intervals import bounds_frame, calibration_residuals, check_coverage, check_quantiles, quantile_offsets
+from ._messages import plain
 from ._panel import is_panel, read_panel
 from ._regressor import LSTMRegressor
 from ._season import choose_seasonal_period

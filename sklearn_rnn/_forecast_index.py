@@ -16,18 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["TimeIndex", "check_time_index", "describe_steps", "fill_frequency", "guess_frequency", "plain"]
+from ._messages import plain
 
-
-def plain(value):
-    """``value`` as messages show it: a NumPy scalar as the Python scalar it
-    holds (``1``, not NumPy 2's ``np.int64(1)``), also inside a tuple (a
-    panel's ``(series, time)`` label); anything else unchanged."""
-    if isinstance(value, tuple):
-        return tuple(plain(v) for v in value)
-    if isinstance(value, (np.number, np.bool_, np.str_)) and not isinstance(value, np.timedelta64):
-        return value.item()
-    return value
+__all__ = ["TimeIndex", "check_time_index", "describe_steps", "fill_frequency", "guess_frequency"]
 
 
 def _infer_frequency(index):

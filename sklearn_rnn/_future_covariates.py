@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ._calendar import calendar_features
-from ._forecast_index import plain
+from ._messages import plain
 from ._panel import check_level_order, check_panel_levels
 
 __all__ = ["FutureCovariates", "check_future_steps", "column_roles", "fit_target"]

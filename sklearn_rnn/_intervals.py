@@ -79,7 +79,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import TimeSeriesSplit
 
 from ._ensemble import fit_ensemble, predict_mean
-from ._forecast_index import plain
+from ._messages import plain
 
 __all__ = ["calibration_residuals", "check_coverage", "check_quantiles", "quantile_offsets", "bounds_frame"]
 

@@ -27,8 +27,8 @@ from ._forecast_index import (
     check_time_index,
     describe_steps,
     fill_frequency,
-    plain,
 )
+from ._messages import plain
 from ._windowing import check_table
 
 __all__ = ["Panel", "read_panel", "is_panel", "check_level_order", "check_panel_levels"]

@@ -5,7 +5,7 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
-from ._forecast_index import plain
+from ._messages import plain
 from ._warnings import warn_at_caller
 
 __all__ = ["plot_forecast"]

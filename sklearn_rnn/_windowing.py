@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._forecast_index import plain
+from ._messages import plain
 
 __all__ = ["make_windows", "SlidingWindowTransformer"]
 
@@ -45,7 +45,7 @@ def _resolve_target(target, columns, n_columns):
             known = f"columns {columns}" if columns is not None else f"{n_columns} unnamed column(s) (use positions)"
             raise ValueError(f"target={plain(name)!r} is not a column of the data; the data has {known}.")
     if len(set(positions)) != len(positions):
-        raise ValueError(f"target={[plain(t) for t in targets]!r} names the same column more than once.")
+        raise ValueError(f"target={plain(targets)!r} names the same column more than once.")
     return positions
 
 
@@ -358,8 +358,8 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         else:
             if abs(self.fill) > float(np.finfo(X.dtype).max):
                 raise ValueError(
-                    f"fill={self.fill!r} is beyond the range of X's dtype {X.dtype}: it would pad the windows with "
-                    "infinity. Use a smaller fill, or pass X as float64."
+                    f"fill={plain(self.fill)!r} is beyond the range of X's dtype {X.dtype}: it would pad the windows "
+                    "with infinity. Use a smaller fill, or pass X as float64."
                 )
             padded = np.concatenate([np.full((pad, n_features), self.fill, dtype=X.dtype), X])
         positions = np.arange(n_samples)[:, None] + np.arange(self.window_size)

@@ -361,6 +361,9 @@ def test_numpy_integers_work_wherever_python_integers_do(cls, integer):
     np.testing.assert_array_equal(model.predict(X), expected)
     search = GridSearchCV(fast(cls, max_iter=1), {"hidden_size": np.arange(2, 5, 2)}, cv=2, error_score="raise")
     assert search.fit(X, y).best_params_["hidden_size"] in (2, 4)
+    # and messages show them as the numbers they are, not as np.int64(4)
+    with pytest.raises(ValueError, match=r"\(hidden_size=4 -> 8\)"):
+        model.set_params(warm_start=True, hidden_size=integer(8)).fit(X, y)
 
 
 # -- 3.1 global state -------------------------------------------------------------------
