@@ -7,7 +7,7 @@ import pandas as pd
 from sklearn.model_selection import BaseCrossValidator
 from sklearn.utils._param_validation import Interval, validate_params
 
-from ._panel import check_panel_levels
+from ._panel import check_level_order, check_panel_levels
 
 __all__ = ["PanelTimeSeriesSplit"]
 
@@ -108,6 +108,7 @@ class PanelTimeSeriesSplit(BaseCrossValidator):
             index = X.index
             if isinstance(index, pd.MultiIndex):
                 check_panel_levels(index, "X")
+                check_level_order(index, "X")
             labels = index.get_level_values(1) if isinstance(index, pd.MultiIndex) else index
             try:
                 codes, uniques = pd.factorize(labels, sort=True)

@@ -309,6 +309,9 @@ def test_series_of_another_frequency_and_bad_levels():
         Forecaster(Ridge(), window_size=6, horizon=2).fit(three)
     with pytest.raises(ValueError, match="The index of X has 3 levels; a panel needs 2"):
         next(PanelTimeSeriesSplit(n_splits=2, test_size=2).split(three))
+    # swapped levels would split by series, training on the future of every series
+    with pytest.raises(ValueError, match=r"first level of the index of X holds dates.*swaplevel"):
+        next(PanelTimeSeriesSplit(n_splits=2, test_size=2).split(panel.swaplevel().sort_index()))
 
 
 def test_series_of_another_frequency_on_the_grid_of_the_others_is_not_called_gaps():
