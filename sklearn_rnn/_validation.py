@@ -248,6 +248,8 @@ def check_sequences(estimator, X, *, reset):
         X, lengths = _pad([_check_one_sequence(seq, i) for i, seq in enumerate(X)])
         table = False
     else:
+        if isinstance(X, (np.ndarray, pd.Series)) and X.dtype == object and X.ndim == 1:
+            X = list(X)  # of plain lists: read as a list of lists is
         _check_rectangular(X)
         _check_not_nested(X)
         X = validate_data(estimator, X, reset=reset, ensure_2d=False, allow_nd=True, dtype=_FLOAT_DTYPES)

@@ -115,6 +115,7 @@ def test_rectangular_nested_lists_are_arrays():
         ([np.zeros((3, 2)), np.zeros((4, 3))], r"same number of features per time step: X\[0\] has 2, X\[1\] has 3"),
         ([np.zeros(3), np.zeros((4, 2))], r"same number of features per time step: X\[0\] has 1, X\[1\] has 2"),
         ([[1.0, 2.0, 3.0], [4.0, 5.0]], r"ragged nested list \(X\[0\] has shape \(3,\) but X\[1\] has shape \(2,\)\)"),
+        (pd.Series([[1.0, 2.0, 3.0], [4.0, 5.0]]), r"ragged nested list \(X\[0\] has shape \(3,\)"),
         ([[[1.0], [2.0]], [[3.0, 4.0]]], r"ragged nested list"),
         ([[[1.0, 2.0], [3.0]], [[4.0, 5.0], [6.0, 7.0]]], r"X\[0\] is itself ragged"),
         ([np.array([[1.0, 2.0], [3.0]], dtype=object), np.zeros((3, 2))], r"X\[0\] is ragged"),
