@@ -80,6 +80,18 @@ def default_estimator(n_windows):
     )
 
 
+def _warn_if_y(y):
+    """Warn that ``fit`` ignores a ``y`` given: a scoring string would compare
+    the wrong periods with it."""
+    if y is not None:
+        warn_at_caller(
+            "Forecaster.fit ignores y: the series to forecast are columns of data (see target), and "
+            "covariates are its other columns. With cross-validation, pass the data alone and leave scoring "
+            "unset (Forecaster.score): a scoring string compares predict(X_test), the forecast of the periods "
+            "after the test fold, with y_test, the fold itself."
+        )
+
+
 def _warn_if_nested_recurrent(estimator):
     """Warn when a recurrent estimator of this package sits inside one that
     takes 2-D input (a Pipeline, a TransformedTargetRegressor): the windows
@@ -125,10 +137,11 @@ def _same(a, b):
 _LIVE_PARAMS = {"short_series", "verbose"}
 
 
-def _listed(keys, limit=5):
-    keys = list(keys)
-    shown = ", ".join(repr(plain(k)) for k in keys[:limit])
-    return f"[{shown}{', ...' if len(keys) > limit else ''}]"
+def _listed(items, show=lambda key: repr(plain(key)), limit=5):
+    """``[a, b, ...]``: the first ``limit`` items as ``show`` writes them."""
+    items = list(items)
+    shown = ", ".join(show(item) for item in items[:limit])
+    return f"[{shown}{', ...' if len(items) > limit else ''}]"
 
 
 class Forecaster(BaseEstimator):
@@ -597,6 +610,16 @@ class Forecaster(BaseEstimator):
         """Set the parameters of this forecaster (``estimator__<name>`` those
         of its estimator), as scikit-learn's ``set_params``.
 
+        Parameters
+        ----------
+        **params : dict
+            Parameter names and their new values.
+
+        Returns
+        -------
+        self : Forecaster
+            This forecaster.
+
         Raises
         ------
         ValueError
@@ -608,9 +631,8 @@ class Forecaster(BaseEstimator):
         if nested and params.get("estimator", self.estimator) is None:
             raise ValueError(
                 f"Cannot set {nested[0]}: estimator is None, and the default network is built in fit. Pass the "
-                "estimator to tune, e.g. Forecaster(estimator=LSTMRegressor(hidden_size=32, "
-                'loss="absolute_error", early_stopping=True, device="cpu")); the default\'s settings are listed '
-                "under 'estimator' in the Forecaster docstring."
+                "estimator to tune, Forecaster(estimator=LSTMRegressor(...)), with the default's settings, which "
+                "are listed under 'estimator' in the Forecaster docstring."
             )
         return super().set_params(**params)
 
@@ -893,10 +915,9 @@ class Forecaster(BaseEstimator):
                 f"The series is too short: it has {panel.lengths[0]} rows, and {parts} need at least {needed}. "
                 f"{remedy}."
             )
-        described = ", ".join(f"{plain(panel.keys[i])!r} ({panel.lengths[i]} rows)" for i in short[:5])
-        described += ", ..." if len(short) > 5 else ""
+        described = _listed(short, lambda i: f"{plain(panel.keys[i])!r} ({panel.lengths[i]} rows)")
         message = (
-            f"{len(short)} of the {panel.n_series} series of {what} are too short: [{described}]; {parts} need "
+            f"{len(short)} of the {panel.n_series} series of {what} are too short: {described}; {parts} need "
             f"at least {needed} rows per series."
         )
         if self.short_series == "raise" or len(short) == panel.n_series:
@@ -938,13 +959,7 @@ class Forecaster(BaseEstimator):
             gaps, duplicates or out of order (naming the series of a panel),
             or a series too short for one training window.
         """
-        if y is not None:
-            warn_at_caller(
-                "Forecaster.fit ignores y: the series to forecast are columns of data (see target), and "
-                "covariates are its other columns. With cross-validation, pass the data alone and leave scoring "
-                "unset (Forecaster.score): a scoring string compares predict(X_test), the forecast of the periods "
-                "after the test fold, with y_test, the fold itself."
-            )
+        _warn_if_y(y)
         panel = self._read(data, what="data", reset=True)
         self._target_positions, self._past_positions, self._future_positions = column_roles(
             panel, self.future_covariates
@@ -1475,13 +1490,8 @@ class Forecaster(BaseEstimator):
             which = f"the last {int(cut[0])} of the {int(lengths[0])} rows"
         else:
             concerned = np.flatnonzero(cut)
-            shown = ", ".join(
-                f"{plain(panel.keys[i])!r} ({int(cut[i])} of {int(lengths[i])} rows)" for i in concerned[:5]
-            )
-            which = (
-                f"the last rows of {len(concerned)} series, {int(cut.sum())} row(s) in all ([{shown}"
-                f"{', ...' if len(concerned) > 5 else ''}]),"
-            )
+            shown = _listed(concerned, lambda i: f"{plain(panel.keys[i])!r} ({int(cut[i])} of {int(lengths[i])} rows)")
+            which = f"the last rows of {len(concerned)} series, {int(cut.sum())} row(s) in all ({shown}),"
         warn_at_caller(
             f"score left out {which} of future_data: their block of forecasts {past}. The score is that of the "
             f"whole blocks of {h} periods; pass the future covariates of the periods after future_data as "
@@ -1613,7 +1623,7 @@ class Forecaster(BaseEstimator):
             return series
 
         concerned = np.flatnonzero(flat.any(axis=1))
-        shown = ", ".join(described(i) for i in concerned[:5]) + (", ..." if len(concerned) > 5 else "")
+        shown = _listed(concerned, described)[1:-1]
         why = (
             "MASE divides each series' errors by its in-sample mean absolute seasonal difference (scale_), which "
             "is zero for a constant series: its errors have no scale to be measured in"

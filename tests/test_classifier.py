@@ -189,7 +189,7 @@ def test_partial_fit_needs_every_label_on_the_first_call():
         fast(GRUClassifier).partial_fit(X, y, classes=["a"])
 
 
-def test_partial_fit_with_class_weight_covers_classes_not_yet_seen():
+def test_partial_fit_class_weight_dict_covers_unseen_classes_and_balanced_is_refused():
     X, y = _blobs(40, 3, labels=["a", "b", "c"])
     first = y != "c"
     # one call's class frequencies are not the whole data's (scikit-learn's SGDClassifier refuses it too)
