@@ -244,8 +244,12 @@ def _check_other_spacing(labels, offsets, keys, i, time, what, expected, referen
                 f"Series {plain(keys[j])!r} of {what} has {_spacing_words(found)}, but series "
                 f"{plain(reference)!r} (the longest, whose spacing the others must share) has "
                 f"{_spacing_words(time)}. Every series of a panel must have the same frequency: forecast the "
-                "series of each frequency with a forecaster of their own, or bring them to one frequency first "
-                "(for example by aggregating the more frequent ones with resample)."
+                "series of each frequency with a forecaster of their own, or bring them to one frequency first"
+                + (
+                    " (for example by aggregating the more frequent ones with resample)."
+                    if time.kind != "integer"
+                    else "."
+                )
             )
 
 
