@@ -148,12 +148,16 @@ def test_ctrl_c_during_fit_reaches_the_caller_and_keeps_the_previous_model(epoch
     assert not hasattr(interrupted, "net_")
     model = fast(GRURegressor, hidden_size=4, max_iter=2, batch_size=16, random_state=0).fit(X, y)
     before, curve = model.predict(X), list(model.loss_curve_)
+    history = copy.deepcopy(list(model.net_.history))  # a continued fit shares its epoch records
     model.set_params(callbacks=[CtrlC(1)])
     for continued in (model.partial_fit, model.set_params(warm_start=True).fit):
         with pytest.raises(KeyboardInterrupt):
             continued(X, y)
         assert model.n_iter_ == 2 and model.loss_curve_ == curve
+        assert list(model.net_.history) == history
         np.testing.assert_array_equal(model.predict(X), before)
+    model.set_params(callbacks=None).partial_fit(X, y)
+    assert len(model.net_.history) == 3 and list(model.net_.history)[:2] == history
 
 
 @pytest.mark.parametrize("incremental", [True, False])
