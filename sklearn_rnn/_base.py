@@ -164,12 +164,12 @@ def _monitored(callback):
     return monitor if isinstance(monitor, str) else None
 
 
-def watches_validation(item):
-    """Whether a ``callbacks`` item (a callback or a ``(name, callback)``
-    pair) watches a validation key of the history."""
+def validation_key(item):
+    """The validation key of the history that a ``callbacks`` item (a
+    callback or a ``(name, callback)`` pair) watches, or None."""
     callback = item[1] if isinstance(item, (tuple, list)) and len(item) == 2 else item
     monitor = _monitored(callback)
-    return monitor is not None and monitor.startswith("valid")
+    return monitor if monitor is not None and monitor.startswith("valid") else None
 
 
 def _check_callbacks(callbacks, *, validated):
@@ -193,8 +193,8 @@ def _check_callbacks(callbacks, *, validated):
                 f"callbacks[{i}]={item!r} is not a skorch callback: pass skorch.callbacks.Callback instances "
                 "(or Callback classes), or (name, callback) pairs of them."
             )
-        if not validated and watches_validation(callback):
-            monitor = _monitored(callback)
+        monitor = None if validated else validation_key(callback)
+        if monitor is not None:
             raise ValueError(
                 f"callbacks[{i}] ({type(callback).__name__ if not isinstance(callback, type) else callback.__name__}) "
                 f"watches {monitor!r}, which the history holds only with validation data: set "

@@ -211,7 +211,7 @@ class _RecurrentClassifier(ClassifierMixin, BaseRecurrent):
             data, whose class frequencies are not those of the whole (as
             scikit-learn's ``SGDClassifier.partial_fit``).
         """
-        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+        if self.class_weight == "balanced":
             raise ValueError(
                 "class_weight='balanced' is not supported for partial_fit: one call's y does not hold the class "
                 "frequencies of the whole data. Compute the weights from all the labels (or a large enough "

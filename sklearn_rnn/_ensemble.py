@@ -22,7 +22,7 @@ from sklearn.utils import check_random_state, get_tags
 from tqdm import tqdm
 from tqdm.contrib import DummyTqdmFile
 
-from ._base import watches_validation
+from ._base import validation_key
 from ._warnings import warn_at_caller
 
 __all__ = ["fit_ensemble", "predict_mean"]
@@ -199,7 +199,7 @@ def fit_ensemble(estimator, X, y, *, n_estimators, refit, random_state, fixed_ep
                 refit_params = {"early_stopping": False, "max_iter": best}
                 callbacks = member.get_params().get("callbacks")
                 if callbacks:  # those watching the validation loss have none to watch now
-                    refit_params["callbacks"] = [c for c in callbacks if not watches_validation(c)]
+                    refit_params["callbacks"] = [c for c in callbacks if validation_key(c) is None]
                 member = clone(member).set_params(**refit_params)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", ConvergenceWarning)

@@ -167,7 +167,8 @@ def _panel_spacing(labels, offsets, keys, what, var, expected):
     kind = _time_kind(labels, what, var)
     name = labels.name
     lengths = np.diff(offsets)
-    longest = keys[int(np.argmax(lengths))]
+    i_longest = int(np.argmax(lengths))
+    longest = keys[i_longest]
     if expected is not None:
         expected.check_zone(labels, what, var, level=1)
     if expected is not None and expected.kind == kind:
@@ -176,8 +177,7 @@ def _panel_spacing(labels, offsets, keys, what, var, expected):
         time = TimeIndex("period", labels.freq, name=name)
     else:
         # the spacing of the longest series, which the others must share
-        i = int(np.argmax(lengths))
-        own = labels[offsets[i] : offsets[i + 1]]
+        own = labels[offsets[i_longest] : offsets[i_longest + 1]]
         if kind == "datetime":
             own = pd.DatetimeIndex(own)
             freq = _infer_frequency(own)

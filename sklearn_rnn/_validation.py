@@ -249,7 +249,7 @@ def check_sequences(estimator, X, *, reset):
         table = False
     else:
         if isinstance(X, (np.ndarray, pd.Series)) and X.dtype == object and X.ndim == 1:
-            X = list(X)  # of plain lists: read as a list of lists is
+            X = list(X)  # a Series or object array of plain lists reads as a list of lists
         _check_rectangular(X)
         _check_not_nested(X)
         X = validate_data(estimator, X, reset=reset, ensure_2d=False, allow_nd=True, dtype=_FLOAT_DTYPES)
