@@ -67,13 +67,24 @@ def clip_gradient_norm(parameters, max_norm):
     if not grads:
         return
     total = torch.linalg.vector_norm(torch.cat([g.reshape(-1) for g in grads]))
-    coefficient = torch.clamp(max_norm / (total + 1e-6), max=1.0)
-    # A coefficient of exactly 1 changes nothing; on the CPU, where reading
-    # it costs no device synchronization, most steps skip the multiplications.
-    if total.device.type == "cpu" and coefficient.item() == 1.0:
+    if total.device.type != "cpu":  # reading the norm back would wait for the device
+        coefficient = torch.clamp(max_norm / (total + 1e-6), max=1.0)
+        for g in grads:
+            g.mul_(coefficient)
+        return
+    # On the CPU the norm is read back anyway: most steps are far below the
+    # bound and skip the rest; near or above it, the coefficient in NumPy
+    # float32 is the same number as torch's float32 ``max_norm / (total +
+    # 1e-6)`` (a reciprocal, then a product), without three tensor operations.
+    norm = total.item()
+    if norm + 1e-6 <= 0.5 * max_norm:
+        return
+    with np.errstate(over="ignore"):
+        coefficient = np.float32(max_norm) * (np.float32(1.0) / (np.float32(norm) + np.float32(1e-6)))
+    if coefficient >= 1.0:  # NaN (a NaN gradient) scales, as in torch
         return
     for g in grads:
-        g.mul_(coefficient)
+        g.mul_(float(coefficient))
 
 
 class SequenceNet(NeuralNet):
@@ -143,6 +154,17 @@ class SequenceNet(NeuralNet):
         if iterator is None:
             return
         self.module_.train(training)
+        # The parameters to clip, listed once an epoch (walking the module
+        # tree every step was a third of the clipping's time), unless a user
+        # callback, which may swap them, runs between the steps.
+        listed = training and not self.has_user_callbacks()
+        self._clipped = list(self.module_.parameters()) if listed else None
+        try:
+            self._run_batches(iterator, training, prefix, step_fn, **fit_params)
+        finally:
+            self._clipped = None
+
+    def _run_batches(self, iterator, training, prefix, step_fn, **fit_params):
         notify = self.has_user_callbacks()
         total, count, batch_count = 0.0, 0, 0
         outputs, targets = [], []
@@ -202,7 +224,8 @@ class SequenceNet(NeuralNet):
                 training=True,
             )
         if self.clip_grad_norm is not None:
-            clip_gradient_norm(self.module_.parameters(), self.clip_grad_norm)
+            clipped = self.__dict__.get("_clipped")
+            clip_gradient_norm(self.module_.parameters() if clipped is None else clipped, self.clip_grad_norm)
         self.optimizer_.step()
         return {"loss": loss, "y_pred": y_pred}
 
