@@ -104,10 +104,14 @@ class _Summary(torch.autograd.Function):
             # step equals it and the count of 0 makes every gradient NaN. The mask
             # is written as floats: PyTorch's CPU kernels write a boolean result
             # element by element (64 against 8 microseconds on the medium output).
-            result = torch.eq(steps, maximum, out=torch.empty_like(steps))
-            result.mul_(grads["max"] / result.sum(dim=0))
+            mask = torch.eq(steps, maximum, out=torch.empty_like(steps))
+            share = grads["max"] / mask.sum(dim=0)
             if "mean" in grads:
-                result.add_(grads["mean"] / n_steps)
+                # the mean's gradient plus each maximum's share in one pass;
+                # the mask's 0s and 1s make every product exact
+                result = torch.addcmul((grads["mean"] / n_steps).expand(n_steps, -1, -1), mask, share)
+            else:
+                result = mask.mul_(share)
         else:
             result = (grads["mean"] / n_steps).expand(n_steps, -1, -1).contiguous()
         if "last" in grads:
