@@ -1,5 +1,7 @@
 """The PyTorch network on its own: summaries, packing and padding invariance."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -248,6 +250,30 @@ def test_gradient_clipping_matches_torch():
         torch.nn.utils.clip_grad_norm_(b.parameters(), max_norm)
         for p, q in zip(a.parameters(), b.parameters(), strict=True):
             torch.testing.assert_close(p.grad, q.grad)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_gradient_clipping_non_finite_as_torch(bad):
+    # the coefficient read back to NumPy keeps torch's result for a NaN or
+    # infinite norm (every gradient NaN, or scaled by 0), without warnings
+    from sklearn_rnn._training import clip_gradient_norm
+
+    torch.manual_seed(0)
+    a = RecurrentNetwork("lstm", 3, 2, hidden_size=8)
+    b = RecurrentNetwork("lstm", 3, 2, hidden_size=8)
+    for p, q in zip(a.parameters(), b.parameters(), strict=True):
+        p.grad = torch.randn_like(p)
+        q.grad = p.grad.clone()
+    next(a.parameters()).grad[0] = bad
+    next(b.parameters()).grad[0] = bad
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clip_gradient_norm(a.parameters(), 1.0)
+        clip_gradient_norm(a.parameters(), 1e38)
+    torch.nn.utils.clip_grad_norm_(b.parameters(), 1.0)
+    torch.nn.utils.clip_grad_norm_(b.parameters(), 1e38)
+    for p, q in zip(a.parameters(), b.parameters(), strict=True):
+        torch.testing.assert_close(p.grad, q.grad, equal_nan=True)
 
 
 def _future_network(cell, future_steps=3, n_groups=2, bidirectional=False, downsample=1):
