@@ -405,6 +405,44 @@ def time_calls(fn, calls, warmup=3):
     return statistics.median(values)
 
 
+def time_interleaved(calls, block=5, warmup=3):
+    """Median wall seconds of one call of each function, timed in short interleaved blocks.
+
+    ``calls`` maps a name to ``(fn, n_threads, n_calls)``. Each sweep runs
+    one block per function that still has calls left, in an order that
+    rotates from sweep to sweep, under the function's own torch thread
+    count (set outside the timed calls): an untimed call, then ``block``
+    timed ones. Blocks of different functions are thus a few milliseconds
+    apart and meet the same state of a shared, noisy machine (timed in one
+    block each after their fits, the same two models gave ratios from 1.2
+    to 1.8 depending on when each block ran), while the untimed call gives
+    each block the warm caches of a service's repeated calls: timed call by
+    call in turn, each function runs just after the others have evicted
+    its code and data.
+    """
+    for fn, n_threads, _ in calls.values():
+        with torch_threads(n_threads):
+            for _ in range(warmup):
+                fn()
+    names = list(calls)
+    values = {name: [] for name in names}
+    sweeps = max(-(-n // block) for _, _, n in calls.values())
+    for sweep in range(sweeps):
+        shift = sweep % len(names)
+        for name in names[shift:] + names[:shift]:
+            fn, n_threads, n_calls = calls[name]
+            left = n_calls - len(values[name])
+            if left <= 0:
+                continue
+            with torch_threads(n_threads):
+                fn()
+                for _ in range(min(block, left)):
+                    tic = time.perf_counter()
+                    fn()
+                    values[name].append(time.perf_counter() - tic)
+    return {name: statistics.median(v) for name, v in values.items()}
+
+
 def base_parser(description, quick_help="tiny sizes and few rounds, for a smoke run", threads=True):
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help=quick_help)

@@ -4,9 +4,10 @@ Run ``python benchmarks/speed.py`` (seed and medium workloads of issue 11,
 idle and loaded) or add ``--quick`` for a smoke run. Every candidate runs in
 this one process, interleaved round by round (the order rotates each round),
 on the same data, batch size, epochs, Adam learning rate and shuffling. Each
-round fits every candidate, predicts the whole data set, and times
-single-sequence predictions (one sequence per call, repeated; median per
-call). Tables give medians over the rounds.
+round fits every candidate and predicts the whole data set; then the round's
+models are timed together on single-sequence predictions (one sequence per
+call, in short blocks taken in turn; median per call, see
+:func:`time_latencies`). Tables give medians over the rounds.
 
 Candidates (``--candidates``; N is the number of available CPUs):
 
@@ -40,6 +41,7 @@ import os
 import pstats
 import sys
 import warnings
+from functools import partial
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -96,21 +98,25 @@ def make_candidates(names, all_threads):
 
 
 def run_candidate(candidate, cell, X, y, hidden, epochs, batch, latency_calls):
-    """Fit, predict ``X``, and time single-sequence predictions once.
+    """Fit and predict ``X`` once.
 
-    Returns a dict: fit and predict Timers, the median seconds of one
-    single-sequence predict call, and the final training loss.
+    Returns a dict: fit and predict Timers, the final training loss, and
+    ``"one"``: ``(fn, threads, calls)``, the fitted model's single-sequence
+    predict call with the thread count and number of calls to time it with
+    (see :func:`time_latencies`).
     """
     n_timesteps, n_features = X.shape[1], X.shape[2]
     one = X[:1]
     kind = candidate.kind
-    with C.torch_threads(candidate.threads if kind in ("full", "plain") else C.DEFAULT_THREADS):
+    threads = candidate.threads if kind in ("full", "plain") else C.DEFAULT_THREADS
+    calls = latency_calls
+    with C.torch_threads(threads):
         if kind in ("full", "plain"):
             with C.Timer() as fit_t:
                 model = C.reference_fit(X, y, cell, hidden, epochs, batch, flavour=kind)
             with C.Timer() as pred_t:
                 model.predict(X, batch_size=C.inference_batch_size(n_timesteps, hidden))
-            latency = C.time_calls(lambda: model.predict_one(one), latency_calls)
+            call = partial(model.predict_one, one)
             loss = model.final_loss
         elif kind in ("ours", "ours-plain"):
             n_threads = C.ESTIMATOR_DEFAULT if candidate.threads is None else candidate.threads
@@ -120,7 +126,7 @@ def run_candidate(candidate, cell, X, y, hidden, epochs, batch, latency_calls):
                 C.fit_quietly(est, X, y)
             with C.Timer() as pred_t:
                 est.predict(X)
-            latency = C.time_calls(lambda: est.predict(one), latency_calls)
+            call = partial(est.predict, one)
             loss = est.loss_curve_[-1]
         elif kind == "skorch":
             net = C.skorch_regressor(cell, n_features, hidden, epochs, batch)
@@ -129,7 +135,7 @@ def run_candidate(candidate, cell, X, y, hidden, epochs, batch, latency_calls):
                 net.fit(X, y.reshape(-1, 1))
             with C.Timer() as pred_t:
                 net.predict(X)
-            latency = C.time_calls(lambda: net.predict(one), latency_calls)
+            call = partial(net.predict, one)
             loss = net.history[-1, "train_loss"]
         elif kind == "keras":
             model = C.keras_regressor(cell, n_timesteps, n_features, hidden)
@@ -137,11 +143,27 @@ def run_candidate(candidate, cell, X, y, hidden, epochs, batch, latency_calls):
                 history = model.fit(X, y, epochs=epochs, batch_size=batch, shuffle=True, verbose=0)
             with C.Timer() as pred_t:
                 model.predict(X, verbose=0)
-            latency = C.time_calls(lambda: model.predict(one, verbose=0), max(1, latency_calls // 5), warmup=1)
+            call = partial(model.predict, one, verbose=0)
+            calls = max(1, latency_calls // 5)
             loss = history.history["loss"][-1]
         else:
             raise ValueError(kind)
-    return {"fit": fit_t.wall, "fit_cpu": fit_t.cpu, "pred": pred_t.wall, "one": latency, "loss": float(loss)}
+    one_call = (call, threads, calls)
+    return {"fit": fit_t.wall, "fit_cpu": fit_t.cpu, "pred": pred_t.wall, "one": one_call, "loss": float(loss)}
+
+
+def time_latencies(results):
+    """Replace each result's ``"one"`` call by its median seconds per call.
+
+    The round's fitted models are timed together, call by call in turn
+    (:func:`_common.time_interleaved`), not each in its own block right
+    after its fit: single calls take a few hundred microseconds, and a
+    block of them catches whatever the shared machine is doing then (one
+    round's medians ranged from 130 to 430 us for the same loop).
+    """
+    medians = C.time_interleaved({name: result["one"] for name, result in results.items()})
+    for name, result in results.items():
+        result["one"] = medians[name]
 
 
 def measure_block(args, candidates, cell, X, y, sizes, rounds, keras_rounds):
@@ -162,14 +184,20 @@ def measure_block(args, candidates, cell, X, y, sizes, rounds, keras_rounds):
     active = list(candidates)
     for r in range(rounds):
         shift = r % len(active)
+        results = {}
         for candidate in active[shift:] + active[:shift]:
             if candidate.kind == "keras" and r >= keras_rounds:
                 continue
             if args.flush_denormal:
                 C.torch.set_flush_denormal(True)
-            result = run_candidate(candidate, cell, X, y, hidden, epochs, batch, args.latency_calls)
+            results[candidate.name] = run_candidate(candidate, cell, X, y, hidden, epochs, batch, args.latency_calls)
             if args.flush_denormal and not C.flush_denormal_enabled():
                 print(f"  warning: {candidate.name} left denormal flushing off; switched back on", flush=True)
+        time_latencies(results)
+        for candidate in active[shift:] + active[:shift]:
+            if candidate.name not in results:
+                continue
+            result = results[candidate.name]
             for key, value in result.items():
                 times[candidate.name][key].append(value)
             if args.verbose:
