@@ -158,11 +158,13 @@ class SequenceNet(NeuralNet):
         # tree every step was a third of the clipping's time), unless a user
         # callback, which may swap them, runs between the steps.
         listed = training and not self.has_user_callbacks()
-        self._clipped = list(self.module_.parameters()) if listed else None
+        # (in __dict__ directly: skorch's __setattr__ and __delattr__ manage components)
+        self.__dict__["_clipped"] = list(self.module_.parameters()) if listed else None
         try:
             self._run_batches(iterator, training, prefix, step_fn, **fit_params)
         finally:
-            self._clipped = None
+            # gone again: skorch's get_params lists every attribute not ending in "_"
+            self.__dict__.pop("_clipped", None)
 
     def _run_batches(self, iterator, training, prefix, step_fn, **fit_params):
         notify = self.has_user_callbacks()

@@ -347,6 +347,21 @@ def test_gradient_clipping_bounds_each_step():
     assert seen and max(seen) <= 0.01 * 1.001
 
 
+def test_gradient_clipping_without_callbacks_as_with():
+    # without user callbacks the parameters are listed once an epoch; with
+    # one they are walked at every step: the same clipping, the same model
+    from skorch.callbacks import Callback
+
+    X, y = first_last_task(n=64)
+    plain = fast(LSTMRegressor, max_iter=3, clip_grad_norm=0.01, random_state=0).fit(X, y)
+    watched = fast(LSTMRegressor, max_iter=3, clip_grad_norm=0.01, random_state=0, callbacks=[Callback()]).fit(X, y)
+    unclipped = fast(LSTMRegressor, max_iter=3, clip_grad_norm=None, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(plain.predict(X), watched.predict(X))
+    assert not np.array_equal(plain.predict(X), unclipped.predict(X))
+    # the list is not left on the net, whose get_params skorch builds from its attributes
+    assert "_clipped" not in plain.net_.get_params(deep=False)
+
+
 def test_device_auto_picks_what_is_available():
     X, y = first_last_task(n=40)
     model = RNNRegressor(hidden_size=4, max_iter=1, device="auto").fit(X, y)
