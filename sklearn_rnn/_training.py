@@ -122,20 +122,25 @@ class SequenceNet(NeuralNet):
         ``partial_fit`` would otherwise swallow. None when training ended
         normally or was stopped by a callback."""
         self.interruption_ = None
-        self._stopped_by_callback = False
+        # the loop's own state goes in __dict__ and is gone after the loop:
+        # skorch's get_params lists every attribute not ending in "_"
+        self.__dict__["_stopped_by_callback"] = False
         try:
             return super().fit_loop(X, y, epochs=epochs, **fit_params)
         except KeyboardInterrupt as error:
-            if not self._stopped_by_callback:
+            if not self.__dict__["_stopped_by_callback"]:
                 self.interruption_ = error
             raise
+        finally:
+            self.__dict__.pop("_stopped_by_callback", None)
+            self.__dict__.pop("_lowest_losses", None)
 
     def notify(self, method_name, **cb_kwargs):
         try:
             super().notify(method_name, **cb_kwargs)
         except KeyboardInterrupt:
             if method_name == "on_epoch_end":
-                self._stopped_by_callback = True
+                self.__dict__["_stopped_by_callback"] = True
             raise
 
     def get_default_callbacks(self):
@@ -200,8 +205,8 @@ class SequenceNet(NeuralNet):
 
     def _lowest_so_far(self, key, loss):
         """Whether ``loss`` is below every earlier epoch's ``key``: a running
-        minimum per key (the history is read once, where it was not built
-        here, as after a warm start from an older net), not a scan per epoch."""
+        minimum per key (the history is read once per training loop, which
+        drops the cache at its end), not a scan per epoch."""
         rows = len(self.history)
         lowest = self.__dict__.setdefault("_lowest_losses", {})
         seen, earlier = lowest.get(key, (None, None))

@@ -362,6 +362,22 @@ def test_gradient_clipping_without_callbacks_as_with():
     assert "_clipped" not in plain.net_.get_params(deep=False)
 
 
+def test_training_state_is_not_left_among_the_net_parameters():
+    # skorch's get_params lists every attribute not ending in "_", so state
+    # kept during training must be gone afterwards: only the private names
+    # that skorch's own net has may show up
+    from skorch import NeuralNetRegressor
+
+    X, y = first_last_task(n=32)
+    reference = NeuralNetRegressor(torch.nn.Linear(X.shape[1] * X.shape[2], 1), max_epochs=1, verbose=0)
+    reference.fit(X.reshape(len(X), -1).astype(np.float32), y.reshape(-1, 1).astype(np.float32))
+    allowed = {name for name in reference.get_params(deep=False) if name.startswith("_")}
+    model = fast(LSTMRegressor, max_iter=2, clip_grad_norm=1.0, random_state=0).fit(X, y)
+    model.partial_fit(X, y)
+    private = {name for name in model.net_.get_params(deep=False) if name.startswith("_")}
+    assert private <= allowed
+
+
 def test_device_auto_picks_what_is_available():
     X, y = first_last_task(n=40)
     model = RNNRegressor(hidden_size=4, max_iter=1, device="auto").fit(X, y)
