@@ -87,6 +87,12 @@ def clip_gradient_norm(parameters, max_norm):
         g.mul_(float(coefficient))
 
 
+# State that only the training loop uses, kept in __dict__ directly (skorch's
+# __setattr__ manages components) and removed when fit_loop ends: skorch's
+# get_params lists every attribute not ending in "_".
+_LOOP_STATE = ("_stopped_by_callback", "_lowest_losses", "_clipped")
+
+
 class SequenceNet(NeuralNet):
     """skorch net with a lean train step and no default callbacks.
 
@@ -122,8 +128,6 @@ class SequenceNet(NeuralNet):
         ``partial_fit`` would otherwise swallow. None when training ended
         normally or was stopped by a callback."""
         self.interruption_ = None
-        # the loop's own state goes in __dict__ and is gone after the loop:
-        # skorch's get_params lists every attribute not ending in "_"
         self.__dict__["_stopped_by_callback"] = False
         try:
             return super().fit_loop(X, y, epochs=epochs, **fit_params)
@@ -132,8 +136,8 @@ class SequenceNet(NeuralNet):
                 self.interruption_ = error
             raise
         finally:
-            self.__dict__.pop("_stopped_by_callback", None)
-            self.__dict__.pop("_lowest_losses", None)
+            for name in _LOOP_STATE:
+                self.__dict__.pop(name, None)
 
     def notify(self, method_name, **cb_kwargs):
         try:
@@ -163,13 +167,8 @@ class SequenceNet(NeuralNet):
         # tree every step was a third of the clipping's time), unless a user
         # callback, which may swap them, runs between the steps.
         listed = training and not self.has_user_callbacks()
-        # (in __dict__ directly: skorch's __setattr__ and __delattr__ manage components)
         self.__dict__["_clipped"] = list(self.module_.parameters()) if listed else None
-        try:
-            self._run_batches(iterator, training, prefix, step_fn, **fit_params)
-        finally:
-            # gone again: skorch's get_params lists every attribute not ending in "_"
-            self.__dict__.pop("_clipped", None)
+        self._run_batches(iterator, training, prefix, step_fn, **fit_params)
 
     def _run_batches(self, iterator, training, prefix, step_fn, **fit_params):
         notify = self.has_user_callbacks()
