@@ -28,3 +28,23 @@ def test_large_work_takes_the_free_cores(monkeypatch, cores, busy, expected):
 def test_machine_readings_are_sane():
     assert available_cores() >= 1
     assert busy_cores() >= 0
+
+
+@pytest.mark.parametrize(
+    ("cell", "batch_size", "expected"),
+    [
+        # issue 11's medium workload (24 steps of 4 features, hidden size 32):
+        # training batches of 64, prediction batches of 512
+        ("lstm", 64, 2),
+        ("lstm", 512, 2),
+        ("rnn", 64, 1),
+        ("rnn", 512, 2),
+        ("gru", 64, 1),
+        ("gru", 512, 2),
+    ],
+)
+def test_medium_workload_threads_on_an_idle_two_core_machine(monkeypatch, cell, batch_size, expected):
+    # the choices measured faster, or least slow on the worst day, in benchmarks/threads.py
+    monkeypatch.setattr(_threads, "available_cores", lambda: 2)
+    monkeypatch.setattr(_threads, "busy_cores", lambda: 0)
+    assert resolve_threads("auto", cell=cell, batch_size=batch_size, hidden_size=32, n_features=4) == expected
