@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from sklearn_rnn._base import inference_batch_size
 from sklearn_rnn._data import predict_in_batches
 from sklearn_rnn._module import RecurrentNetwork, parse_summary
 
@@ -71,3 +72,29 @@ def test_prediction_batches_accept_any_strided_view(view):
     mean, scale = np.array([0.5, -1.0]), np.array([2.0, 0.5])
     out = _input_batch(batch, mean, scale, "cpu")
     np.testing.assert_array_equal(out.numpy(), standardize(batch.copy(), mean, scale))
+
+
+@pytest.mark.parametrize(
+    ("n_timesteps", "hidden_size", "bidirectional", "device", "expected"),
+    [
+        (24, 32, False, "cpu", 2048),  # issue 11's medium workload
+        (24, 32, True, "cpu", 1024),  # two directions: twice the hidden states per sequence
+        (10, 10, False, "cpu", 8192),  # at most 8192
+        (100, 32, False, "cpu", 512),  # a power of two: 655 sequences would fit the bound
+        (1_000, 32, False, "cpu", 256),  # at least 256 sequences
+        (10_000, 32, False, "cpu", 52),  # within 64 MB of hidden states, as on a GPU
+        (100, 32, False, "cuda", 5242),
+        (10, 10, False, "cuda", 8192),
+    ],
+)
+def test_prediction_batch_size_rule(n_timesteps, hidden_size, bidirectional, device, expected):
+    module = RecurrentNetwork(
+        "lstm",
+        input_size=4,
+        output_size=1,
+        hidden_size=hidden_size,
+        num_layers=1,
+        bidirectional=bidirectional,
+        summary=parse_summary("last"),
+    )
+    assert inference_batch_size(module, n_timesteps, device) == expected

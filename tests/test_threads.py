@@ -34,13 +34,17 @@ def test_machine_readings_are_sane():
     ("cell", "batch_size", "expected"),
     [
         # issue 11's medium workload (24 steps of 4 features, hidden size 32):
-        # training batches of 64, prediction batches of 512
+        # training batches of 64, prediction batches of 2048 (512 before, and in
+        # benchmarks/threads.py's grid)
         ("lstm", 64, 2),
         ("lstm", 512, 2),
+        ("lstm", 2048, 2),
         ("rnn", 64, 1),
         ("rnn", 512, 2),
+        ("rnn", 2048, 2),
         ("gru", 64, 1),
         ("gru", 512, 2),
+        ("gru", 2048, 2),
     ],
 )
 def test_medium_workload_threads_on_an_idle_two_core_machine(monkeypatch, cell, batch_size, expected):
