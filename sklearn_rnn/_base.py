@@ -63,12 +63,12 @@ def inference_batch_size(module, n_timesteps, device):
     x hidden) stays within 64 MB. On the CPU, the largest power of two whose
     output holds at most ``_CPU_BATCH_ELEMENTS`` elements (2048 sequences of
     24 steps at hidden size 32), but at least ``_CPU_MIN_BATCH`` sequences.
-    Measured with torch 2.13 on 2 cores (see the performance guide): larger
-    batches of short sequences were faster than 512 (the GRU's up to twice as
-    fast), while the LSTM's prediction slowed by up to 1.75 times beyond about
-    2**21 elements per batch and with batch sizes that are not a power of two
-    (491 against 512), and long sequences need batches large enough for each
-    step's matrix products.
+    Measured with torch 2.13 on 2 cores (``benchmarks/predict_batches.py``,
+    see the performance guide): larger batches of short sequences were faster
+    than 512 (the GRU's up to twice as fast), while the LSTM's prediction took
+    1.3 to 1.9 times as long with batches of 2**22 elements or more, and 1.75
+    times as long with 491 sequences of 100 steps as with 512; long sequences
+    need batches large enough for each step's matrix products.
     """
     per_sample = n_timesteps * module.hidden_size * (2 if module.bidirectional else 1)
     batch = min(8192, _PREDICT_ELEMENTS // per_sample)
