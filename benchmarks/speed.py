@@ -618,6 +618,8 @@ def fixed_costs(est, X, y, cell, hidden, epochs, batch):
     measure("_validate_target (float64, standardized)", lambda: fresh._validate_target(y, reset=True))
     measure("_input_statistics (float64)", lambda: _base._input_statistics(X, None))
     measure("standardize (float64 -> float32)", lambda: _data.standardize(X, mean, scale))
+    # fit resolves downsample_ before it builds the net
+    fresh.downsample_ = _base._resolve_downsample(fresh.downsample, X.shape[1])
     measure(
         "_build_net + initialize",
         lambda: fresh._build_net(X.shape[2], summary, "cpu", mean, scale).initialize(),
