@@ -298,7 +298,12 @@ def reference_predict(network, X, batch_size=8192, transform=None):
 
 
 def inference_batch_size(n_timesteps, hidden_size):
-    """The estimators' CPU prediction batch size rule (min(512, 2**24 // (steps * hidden)))."""
+    """Batch size of the hand-written prediction passes: min(512, 2**24 // (steps * hidden)).
+
+    The estimators' CPU rule until 2026-12-01 and a textbook choice; the
+    estimators now take larger batches of short sequences (see
+    ``predict_batches.py``), so the hand-written side keeps this one.
+    """
     return int(max(1, min(512, 2**24 // (n_timesteps * hidden_size))))
 
 

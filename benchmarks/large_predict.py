@@ -8,7 +8,8 @@ epoch), allocates the input, resets the kernel's peak-RSS counter
 ``getrusage`` is used, which the input allocation dominates), predicts, and
 reports the wall time and the peak resident memory above the memory held just
 before ``predict`` (which includes the input). The hand-written floor is a
-batched ``torch.inference_mode()`` pass with the estimator's batch size.
+batched ``torch.inference_mode()`` pass in batches of
+``_common.inference_batch_size`` (512 sequences here).
 The target of issue 4: peak at most the input plus 200 MB.
 """
 
@@ -79,7 +80,7 @@ def main(argv=None):
     parser.add_argument("--n-samples", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=5, help="subprocess runs per candidate (medians)")
     parser.add_argument(
-        "--ref-batch-size", type=int, default=0, help="hand-written pass batch size (default: the estimators' rule)"
+        "--ref-batch-size", type=int, default=0, help="hand-written pass batch size (default: 512 or fewer)"
     )
     parser.add_argument("--child", nargs=4, help=argparse_suppress())
     args = parser.parse_args(argv)
