@@ -29,6 +29,7 @@ the faster of the loop at 1 thread and at ``ALL_THREADS``.
 import argparse
 import gc
 import os
+import random
 import statistics
 import sys
 import time
@@ -414,10 +415,14 @@ def time_interleaved(calls, block=5, warmup=3):
     """Median wall seconds of one call of each function, timed in short interleaved blocks.
 
     ``calls`` maps a name to ``(fn, n_threads, n_calls)``. Each sweep runs
-    one block per function that still has calls left, in an order that
-    rotates from sweep to sweep, under the function's own torch thread
+    one block per function that still has calls left, in an order shuffled
+    from sweep to sweep (a fixed seed), under the function's own torch thread
     count (set outside the timed calls): an untimed call, then ``block``
-    timed ones. Blocks of different functions are thus a few milliseconds
+    timed ones. A rotating order would keep each function right after the
+    same neighbour in every sweep: in ``speed.py`` the estimator always
+    followed Keras, whose calls leave its threads busy, and its one-sequence
+    latency read 8 to 28 microseconds above the same estimator pinned to one
+    thread, which runs the same code. Blocks of different functions are thus a few milliseconds
     apart and meet the same state of a shared, noisy machine (timed in one
     block each after their fits, the same two models gave ratios from 1.2
     to 1.8 depending on when each block ran), while the untimed call gives
@@ -432,9 +437,10 @@ def time_interleaved(calls, block=5, warmup=3):
     names = list(calls)
     values = {name: [] for name in names}
     sweeps = max(-(-n // block) for _, _, n in calls.values())
-    for sweep in range(sweeps):
-        shift = sweep % len(names)
-        for name in names[shift:] + names[:shift]:
+    order = random.Random(0)
+    for _ in range(sweeps):
+        order.shuffle(names)
+        for name in names:
             fn, n_threads, n_calls = calls[name]
             left = n_calls - len(values[name])
             if left <= 0:
