@@ -301,9 +301,8 @@ def reference_predict(network, X, batch_size=8192, transform=None):
 def inference_batch_size(n_timesteps, hidden_size):
     """Batch size of the hand-written prediction passes: min(512, 2**24 // (steps * hidden)).
 
-    The estimators' CPU rule until 2026-12-01 and a textbook choice; the
-    estimators now take larger batches of short sequences (see
-    ``predict_batches.py``), so the hand-written side keeps this one.
+    A textbook choice; the estimators take larger batches of short sequences
+    on the CPU (see ``predict_batches.py``).
     """
     return int(max(1, min(512, 2**24 // (n_timesteps * hidden_size))))
 
@@ -418,17 +417,19 @@ def time_interleaved(calls, block=5, warmup=3):
     one block per function that still has calls left, in an order shuffled
     from sweep to sweep (a fixed seed), under the function's own torch thread
     count (set outside the timed calls): an untimed call, then ``block``
-    timed ones. A rotating order would keep each function right after the
-    same neighbour in every sweep: in ``speed.py`` the estimator always
-    followed Keras, whose calls leave its threads busy, and its one-sequence
-    latency read 8 to 28 microseconds above the same estimator pinned to one
-    thread, which runs the same code. Blocks of different functions are thus a few milliseconds
+    timed ones. Blocks of different functions are thus a few milliseconds
     apart and meet the same state of a shared, noisy machine (timed in one
     block each after their fits, the same two models gave ratios from 1.2
     to 1.8 depending on when each block ran), while the untimed call gives
     each block the warm caches of a service's repeated calls: timed call by
     call in turn, each function runs just after the others have evicted
     its code and data.
+
+    The order is shuffled rather than rotated: a rotation keeps each function
+    right after the same neighbour in every sweep, and in ``speed.py`` the
+    estimator then always followed Keras, whose calls leave threads busy
+    (8 to 28 microseconds more per call than the same estimator pinned to one
+    thread, which runs the same code).
     """
     for fn, n_threads, _ in calls.values():
         with torch_threads(n_threads):

@@ -34,7 +34,7 @@ def test_machine_readings_are_sane():
     ("cell", "batch_size", "expected"),
     [
         # issue 11's medium workload (24 steps of 4 features, hidden size 32):
-        # training batches of 64, prediction batches of 2048 (512 before, and in
+        # training batches of 64, prediction batches of 2048 (and of 512 in
         # benchmarks/threads.py's grid)
         ("lstm", 64, 2),
         ("lstm", 512, 2),
