@@ -5,14 +5,14 @@ LSTM, 3 rounds). For each cell and shape (steps x hidden size), an estimator
 with its defaults (``n_threads="auto"``) is fitted on a few sequences for one
 epoch, then ``predict`` runs over the same standard-normal float32 input
 with the estimator's own batch size (``rule``) and with each size of
-``--sizes``, which replace the rule for that call. The calls are interleaved
-in a shuffled order every round; the first round is a warm-up. Figures are
-median milliseconds and each fixed size's time over the rule's.
+``--sizes``, which replace the rule for that call. The settings are timed in
+interleaved blocks (``_common.time_interleaved``: a shuffled order every
+sweep, one untimed call before each block). Figures are median milliseconds
+and each fixed size's time over the rule's.
 """
 
-import random
 import sys
-import time
+from functools import partial
 
 import _common as C
 
@@ -36,35 +36,33 @@ def measure(cell, steps, hidden, n_samples, sizes, rounds, seed=0):
     rule = base.inference_batch_size
     X, y = C.make_data(n_samples, steps, 4, seed=seed)
     model = C.fit_quietly(C.make_estimator(cell, hidden, 1, 64, n_threads=C.ESTIMATOR_DEFAULT), X[:300], y[:300])
-    settings = ["rule", *sizes]
-    times = {setting: [] for setting in settings}
-    order = random.Random(seed)
+
+    def predict(setting):
+        base.inference_batch_size = rule if setting == "rule" else (lambda *_, size=setting: size)
+        model.predict(X)
+
     try:
-        for round_ in range(rounds + 1):
-            order.shuffle(settings)
-            for setting in settings:
-                base.inference_batch_size = rule if setting == "rule" else (lambda *_, size=setting: size)
-                tic = time.perf_counter()
-                model.predict(X)
-                if round_:
-                    times[setting].append(time.perf_counter() - tic)
+        times = C.time_interleaved(
+            {setting: (partial(predict, setting), C.DEFAULT_THREADS, rounds) for setting in ["rule", *sizes]},
+            warmup=1,
+        )
     finally:
         base.inference_batch_size = rule
-    return {setting: C.median(values) for setting, values in times.items()}, rule(model.net_.module_, steps, "cpu")
+    return times, rule(model.net_.module_, steps, "cpu")
 
 
 def main(argv=None):
     parser = C.base_parser(__doc__.splitlines()[0], threads=False)
     parser.add_argument("--cells", default="lstm,gru,rnn", help="comma-separated: rnn, lstm, gru")
     parser.add_argument("--sizes", default="512", help="comma-separated fixed batch sizes to compare")
-    parser.add_argument("--rounds", type=int, default=7, help="timed rounds (medians)")
+    parser.add_argument("--rounds", type=int, default=7, help="timed calls per setting (medians)")
     args = parser.parse_args(argv)
     cells = ["lstm"] if args.quick else C.comma_list(args.cells)
     shapes = QUICK_SHAPES if args.quick else SHAPES
     rounds = 3 if args.quick else args.rounds
     sizes = C.comma_list(args.sizes, int)
     print(C.machine_line())
-    print(f"# predict time (ms, median of {rounds} interleaved rounds): the estimators' rule and fixed batch sizes")
+    print(f"# predict time (ms, median of {rounds} timed calls per setting): the estimators' rule and fixed batch sizes")
     rows = []
     for cell in cells:
         for steps, hidden, n_samples in shapes:

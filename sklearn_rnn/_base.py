@@ -73,7 +73,7 @@ def inference_batch_size(module, n_timesteps, device):
     per_sample = n_timesteps * module.hidden_size * (2 if module.bidirectional else 1)
     batch = min(8192, _PREDICT_ELEMENTS // per_sample)
     if str(device) == "cpu":
-        preferred = min(8192, max(_CPU_MIN_BATCH, _CPU_BATCH_ELEMENTS // per_sample))
+        preferred = max(_CPU_MIN_BATCH, _CPU_BATCH_ELEMENTS // per_sample)
         batch = min(batch, 1 << (preferred.bit_length() - 1))
     return int(max(1, batch))
 
