@@ -66,7 +66,7 @@ def inference_batch_size(module, n_timesteps, device):
     Measured with torch 2.13 on 2 cores (``benchmarks/predict_batches.py``,
     see the performance guide): larger batches of short sequences were faster
     than 512 (the GRU's up to twice as fast), while the LSTM's prediction took
-    1.2 to 1.9 times as long with batches of more than 2**21 elements, and 1.75
+    1.1 to 1.9 times as long with batches of more than 2**21 elements, and 1.75
     times as long with 491 sequences of 100 steps as with 512; long sequences
     need batches large enough for each step's matrix products.
     """
