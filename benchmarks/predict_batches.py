@@ -62,7 +62,9 @@ def main(argv=None):
     rounds = 3 if args.quick else args.rounds
     sizes = C.comma_list(args.sizes, int)
     print(C.machine_line())
-    print(f"# predict time (ms, median of {rounds} timed calls per setting): the estimators' rule and fixed batch sizes")
+    print(
+        f"# predict time (ms, median of {rounds} timed calls per setting): the estimators' rule and fixed batch sizes"
+    )
     rows = []
     for cell in cells:
         for steps, hidden, n_samples in shapes:
