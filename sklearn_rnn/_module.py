@@ -11,7 +11,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ._cells import GRULayers, LSTMLayers, RNNLayers
-from ._summary import summarize
+from ._summary import FoldedHead, summarize
 
 # The LSTM runs on PyTorch's fused oneDNN kernel (called without nn.LSTM's
 # per-call checks); the GRU and the Elman RNN on layers with a hand-written
@@ -148,9 +148,38 @@ class RecurrentNetwork(nn.Module):
         (int64, on the CPU or the device) gives each sequence's number of
         valid steps; ``None`` means every step is valid.
         """
+        if torch.is_grad_enabled():
+            # Gradients of this call may change the weights without moving
+            # their version counters (Adam's fused step does not), which is
+            # all that FoldedHead.current can see.
+            self.__dict__.pop("_folded_head", None)
         if self.future_steps:
             return self._forward_future(X, lengths)
+        if lengths is None and not self.training and torch.is_inference_mode_enabled():
+            # predict's path: no dropout in eval mode, and no gradients to keep
+            if self.downsample > 1:
+                X, _ = self._pool(X, None)
+            return self._inference_head(self._run(X))
         return self.head(self._dropout(self._summarize(X, lengths)))
+
+    def _inference_head(self, output):
+        """The head over the summary of complete sequences' ``output``, folded
+        where that pays (see :class:`FoldedHead`); the folding is kept for
+        the next call (not pickled: :meth:`__getstate__`)."""
+        folded = self.__dict__.get("_folded_head")
+        head = self._modules["head"]
+        n_steps = output.shape[1]
+        if folded is None or not folded.current(head, n_steps):
+            if not FoldedHead.fits(head, self.summary, n_steps):
+                return head(summarize(output, self.summary, self.hidden_size, self.bidirectional))
+            folded = FoldedHead(head, self.summary, n_steps, self.hidden_size, self.bidirectional)
+            self.__dict__["_folded_head"] = folded
+        return folded(output)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_folded_head", None)
+        return state
 
     def _dropout(self, summary):
         """``self.dropout`` in training; nothing to call in eval mode, where dropout is the identity."""

@@ -1,12 +1,14 @@
-"""The summary of complete sequences: values and gradients equal to autograd's plain operations."""
+"""The summary of complete sequences: values and gradients equal to autograd's plain operations,
+and the head folded for inference equal to the plain head within round-off."""
 
 import itertools
+import pickle
 
 import pytest
 import torch
 
 from sklearn_rnn._module import RecurrentNetwork, parse_summary
-from sklearn_rnn._summary import _Summary, summarize
+from sklearn_rnn._summary import FoldedHead, _Summary, summarize
 
 KINDS = [parse_summary(spec) for spec in ("last+mean+max", "mean", "max", "last+mean", "last+max", "mean+max")]
 
@@ -101,3 +103,118 @@ def test_network_parameter_gradients_are_unchanged(cell):
     network.head(_plain(output, network.summary, 8, False)).square().sum().backward()
     for name, p in network.named_parameters():
         assert torch.equal(ours[name], p.grad), name
+
+
+# -- the folded head of inference ------------------------------------------------------------------
+
+
+def _eval_outputs(network, X):
+    """The network's output in predict's modes (eval, inference) and by the plain operations."""
+    network.eval()
+    with torch.inference_mode():
+        folded = network(X)
+        output = network._run(network._pool(X, None)[0] if network.downsample > 1 else X)
+        plain = network.head(_plain(output, network.summary, network.hidden_size, network.bidirectional))
+    return folded, plain
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("spec", ["last+mean+max", "mean", "last+mean", "mean+max"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_folded_head_equals_the_plain_head_within_round_off(cell, spec, bidirectional):
+    torch.manual_seed(0)
+    network = RecurrentNetwork(cell, 3, 4, hidden_size=6, summary=parse_summary(spec), bidirectional=bidirectional)
+    X = torch.randn(5, 9, 3)
+    folded, plain = _eval_outputs(network, X)
+    assert isinstance(network.__dict__.get("_folded_head"), FoldedHead)
+    torch.testing.assert_close(folded, plain, rtol=1e-5, atol=1e-6)
+    # a batch of one sequence reads the same folding
+    with torch.inference_mode():
+        torch.testing.assert_close(network(X[2:3]), folded[2:3], rtol=1e-5, atol=1e-6)
+
+
+def test_folded_head_after_downsampling_and_without_a_mean():
+    torch.manual_seed(0)
+    X = torch.randn(4, 10, 2)
+    pooled = RecurrentNetwork("gru", 2, 1, hidden_size=5, summary=parse_summary("last+mean+max"), downsample=3)
+    folded, plain = _eval_outputs(pooled, X)
+    torch.testing.assert_close(folded, plain, rtol=1e-5, atol=1e-6)
+    # nothing to fold without a mean: the plain operations, bitwise
+    no_mean = RecurrentNetwork("lstm", 2, 1, hidden_size=5, summary=parse_summary("last+max"))
+    folded, plain = _eval_outputs(no_mean, X)
+    assert torch.equal(folded, plain)
+    assert "_folded_head" not in no_mean.__dict__
+
+
+def test_folded_head_is_skipped_beyond_its_size_limit(monkeypatch):
+    monkeypatch.setattr("sklearn_rnn._summary._MAX_FOLDED_VALUES", 9 * 6 * 4 - 1)
+    torch.manual_seed(0)
+    network = RecurrentNetwork("lstm", 3, 4, hidden_size=6, summary=parse_summary("mean"))
+    folded, plain = _eval_outputs(network, torch.randn(2, 9, 3))
+    assert torch.equal(folded, plain)
+    assert "_folded_head" not in network.__dict__
+
+
+def _fresh_prediction(network, X):
+    """What a network that never folded its head predicts."""
+    network.__dict__.pop("_folded_head", None)
+    network.eval()
+    with torch.inference_mode():
+        return network(X)
+
+
+@pytest.mark.parametrize("fused", [False, True])
+def test_folded_head_follows_training_steps(fused):
+    """Adam's fused step changes the weights without moving their version
+    counters: a forward pass with gradients drops the folding."""
+    torch.manual_seed(0)
+    network = RecurrentNetwork("lstm", 3, 1, hidden_size=6, summary=parse_summary("last+mean+max"))
+    X = torch.randn(8, 5, 3)
+    optimizer = torch.optim.Adam(network.parameters(), lr=0.1, fused=fused)
+    for _ in range(3):
+        network.eval()
+        with torch.inference_mode():
+            before = network(X)
+        network.train()
+        optimizer.zero_grad()
+        network(X).square().sum().backward()
+        optimizer.step()
+        network.eval()
+        with torch.inference_mode():
+            after = network(X)
+        assert not torch.equal(after, before)
+        assert torch.equal(after, _fresh_prediction(network, X))
+
+
+def test_folded_head_follows_parameter_changes():
+    torch.manual_seed(0)
+    network = RecurrentNetwork("gru", 3, 2, hidden_size=6, summary=parse_summary("last+mean+max"))
+    other = RecurrentNetwork("gru", 3, 2, hidden_size=6, summary=parse_summary("last+mean+max"))
+    X = torch.randn(4, 7, 3)
+    changes = [
+        lambda: network.load_state_dict(other.state_dict()),
+        lambda: network.head.bias.data.add_(1.0),
+        lambda: setattr(network.head, "weight", torch.nn.Parameter(torch.randn(2, 18))),
+        lambda: setattr(network, "head", torch.nn.Linear(18, 2)),
+    ]
+    for change in changes:
+        network.eval()
+        with torch.inference_mode():
+            before = network(X)
+        change()
+        with torch.inference_mode():
+            after = network(X)
+        assert not torch.equal(after, before)
+        assert torch.equal(after, _fresh_prediction(network, X))
+        # another sequence length builds another folding
+        with torch.inference_mode():
+            assert torch.equal(network(X[:, 2:]), _fresh_prediction(network, X[:, 2:]))
+
+
+def test_folded_head_is_not_pickled():
+    network = RecurrentNetwork("rnn", 2, 1, hidden_size=4, summary=parse_summary("last+mean+max"))
+    _eval_outputs(network, torch.randn(2, 5, 2))
+    assert "_folded_head" in network.__dict__
+    copy = pickle.loads(pickle.dumps(network))
+    assert "_folded_head" not in copy.__dict__
+    assert "_folded_head" not in network.state_dict()
