@@ -166,12 +166,12 @@ class RecurrentNetwork(nn.Module):
         """The head over the summary of complete sequences' ``output``, folded
         where that pays (see :class:`FoldedHead`); the folding is kept for
         the next call (not pickled: :meth:`__getstate__`)."""
-        folded = self.__dict__.get("_folded_head")
         head = self._modules["head"]
+        if not FoldedHead.pays(head, self.summary, output):
+            return head(summarize(output, self.summary, self.hidden_size, self.bidirectional))
+        folded = self.__dict__.get("_folded_head")
         n_steps = output.shape[1]
         if folded is None or not folded.current(head, n_steps):
-            if not FoldedHead.fits(head, self.summary, n_steps):
-                return head(summarize(output, self.summary, self.hidden_size, self.bidirectional))
             folded = FoldedHead(head, self.summary, n_steps, self.hidden_size, self.bidirectional)
             self.__dict__["_folded_head"] = folded
         return folded(output)

@@ -155,6 +155,20 @@ def test_folded_head_is_skipped_beyond_its_size_limit(monkeypatch):
     assert "_folded_head" not in network.__dict__
 
 
+def test_large_batches_take_the_plain_head(monkeypatch):
+    """Batches above the limit of hidden-state values go through the plain
+    operations (bitwise); smaller ones through the folding."""
+    monkeypatch.setattr("sklearn_rnn._summary._MAX_FOLDED_BATCH_VALUES", 3 * 9 * 6)
+    torch.manual_seed(0)
+    network = RecurrentNetwork("gru", 3, 1, hidden_size=6, summary=parse_summary("last+mean+max"))
+    folded, plain = _eval_outputs(network, torch.randn(4, 9, 3))
+    assert torch.equal(folded, plain)
+    assert "_folded_head" not in network.__dict__
+    folded, plain = _eval_outputs(network, torch.randn(3, 9, 3))
+    assert isinstance(network.__dict__.get("_folded_head"), FoldedHead)
+    torch.testing.assert_close(folded, plain, rtol=1e-5, atol=1e-6)
+
+
 def _fresh_prediction(network, X):
     """What a network that never folded its head predicts."""
     network.__dict__.pop("_folded_head", None)
