@@ -148,15 +148,10 @@ class RecurrentNetwork(nn.Module):
         (int64, on the CPU or the device) gives each sequence's number of
         valid steps; ``None`` means every step is valid.
         """
-        if torch.is_grad_enabled():
-            # Gradients of this call may change the weights without moving
-            # their version counters (Adam's fused step does not), which is
-            # all that FoldedHead.current can see.
-            self.__dict__.pop("_folded_head", None)
         if self.future_steps:
             return self._forward_future(X, lengths)
-        if lengths is None and not self.training and torch.is_inference_mode_enabled():
-            # predict's path: no dropout in eval mode, and no gradients to keep
+        if lengths is None and not self.dropout.training and not self.training and torch.is_inference_mode_enabled():
+            # predict's path: no dropout, and no gradients to keep
             if self.downsample > 1:
                 X, _ = self._pool(X, None)
             return self._inference_head(self._run(X))
@@ -164,8 +159,9 @@ class RecurrentNetwork(nn.Module):
 
     def _inference_head(self, output):
         """The head over the summary of complete sequences' ``output``, folded
-        where that pays (see :class:`FoldedHead`); the folding is kept for
-        the next call (not pickled: :meth:`__getstate__`)."""
+        where that pays (see :class:`FoldedHead`); the folding of the last
+        sequence length is kept for the next call (not pickled:
+        :meth:`__getstate__`; dropped by :meth:`_apply`)."""
         head = self._modules["head"]
         if not FoldedHead.pays(head, self.summary, output):
             return head(summarize(output, self.summary, self.hidden_size, self.bidirectional))
@@ -180,6 +176,12 @@ class RecurrentNetwork(nn.Module):
         state = super().__getstate__()
         state.pop("_folded_head", None)
         return state
+
+    def _apply(self, fn, *args, **kwargs):
+        # Module.to, .double(), .cuda(): the folding's copies belong to the old
+        # device or dtype; not kept alive until the next prediction notices
+        self.__dict__.pop("_folded_head", None)
+        return super()._apply(fn, *args, **kwargs)
 
     def _dropout(self, summary):
         """``self.dropout`` in training; nothing to call in eval mode, where dropout is the identity."""

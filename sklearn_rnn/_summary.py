@@ -27,6 +27,7 @@ hidden size 32, one thread) a training step of the LSTM network with
 import itertools
 
 import torch
+from torch import nn
 from torch.autograd.function import once_differentiable
 
 # The largest folded head (steps x summary width x outputs) kept for inference:
@@ -75,26 +76,24 @@ def summarize(output, kinds, hidden_size, bidirectional):
 
 class FoldedHead:
     """The linear head applied to a summary with a mean, in fewer operations,
-    for inference.
+    for inference on the CPU.
 
     The last state and the mean are linear in the hidden states, so their
     share of the head folds into one ``(steps * width, outputs)`` matrix
     applied to all the steps at once, and the maximum's share is one more
     product: two matrix products and a maximum instead of a selection, a
     mean, a maximum, a concatenation and the head. A one-sequence predict of
-    the default LSTM regressor (24 steps, hidden size 32, one thread, torch
-    2.13) took about 0.9 times as long. Results equal the plain operations'
-    within float32 round-off (the sums run in another order). Only small
-    batches go through it (:meth:`pays`): on larger ones the plain
-    operations are faster.
+    the LSTM regressor of ``benchmarks/speed.py``'s medium workload (24
+    steps, hidden size 32, one thread, torch 2.13) took about 0.9 times as
+    long. Results equal the plain operations' within float32 round-off (the
+    sums run in another order). Only small batches go through it
+    (:meth:`pays`): on larger ones the plain operations are faster.
 
     The folded matrix holds ``steps * width * outputs`` values, built for one
-    sequence length from the head's parameters: :meth:`current` tells
-    whether it still matches them (the same parameters, with the same
-    storage and version counters, which in-place changes move:
-    ``load_state_dict``, Adam's default step; ``Module.to`` replaces the
-    storage). Adam's fused step leaves the counters alone, so the network
-    drops its folding whenever it runs with gradients enabled.
+    sequence length from a copy of the head's parameters: :meth:`current`
+    compares the parameters with that copy, which catches every change of
+    their values (an optimizer step, fused or not, ``load_state_dict``, an
+    edit through ``.data``) for about a microsecond on a small head.
 
     Parameters
     ----------
@@ -110,16 +109,16 @@ class FoldedHead:
         Whether the second half of the features is a backward direction.
     """
 
-    __slots__ = ("head", "n_steps", "_parameters", "_marks", "_folded", "_max_weight", "_bias")
+    __slots__ = ("head", "n_steps", "_weight", "_bias", "_folded", "_max_weight")
 
     def __init__(self, head, kinds, n_steps, hidden_size, bidirectional):
         self.head, self.n_steps = head, n_steps
         weight, bias = head._parameters["weight"], head._parameters["bias"]
-        self._parameters = (weight, bias)
-        self._marks = _marks(weight, bias)
         width = weight.shape[1] // len(kinds)
         with torch.no_grad():
-            shares = dict(zip(kinds, weight.t().split(width), strict=True))
+            self._weight = weight.detach().clone()
+            self._bias = None if bias is None else bias.detach().clone()
+            shares = dict(zip(kinds, self._weight.t().split(width), strict=True))
             folded = (shares["mean"] / n_steps).expand(n_steps, -1, -1).clone()
             if "last" in shares:
                 last = shares["last"]
@@ -131,17 +130,22 @@ class FoldedHead:
                     folded[-1] += last
             self._folded = folded.reshape(n_steps * width, -1)
             self._max_weight = shares["max"].contiguous() if "max" in shares else None
-            self._bias = None if bias is None else bias.detach()
 
     @staticmethod
     def pays(head, kinds, output):
-        """Whether folding pays for ``output``: a mean among the parts, at
-        most ``_MAX_FOLDED_VALUES`` values in the folded matrix and at most
+        """Whether to fold ``head`` for ``output``: a mean among the parts; a
+        plain :class:`torch.nn.Linear` without hooks (anything else keeps
+        its own forward pass); a CPU tensor (comparing the parameters on a
+        GPU would wait for the device on every call); at most
+        ``_MAX_FOLDED_VALUES`` values in the folded matrix and at most
         ``_MAX_FOLDED_BATCH_VALUES`` in ``output``, a small batch whose time
         goes to the operations' fixed costs."""
         batch, n_steps, width = output.shape
         return (
             "mean" in kinds
+            and type(head) is nn.Linear
+            and not (head._forward_hooks or head._forward_pre_hooks)
+            and output.device.type == "cpu"
             and batch * n_steps * width <= _MAX_FOLDED_BATCH_VALUES
             and n_steps * width * head.out_features <= _MAX_FOLDED_VALUES
         )
@@ -150,24 +154,21 @@ class FoldedHead:
         """Whether this folding is still that of ``head`` for ``n_steps`` steps."""
         if head is not self.head or n_steps != self.n_steps:
             return False
-        weight, bias = self._parameters
         parameters = head._parameters  # Module.__getattr__ costs a microsecond per name
-        return parameters["weight"] is weight and parameters["bias"] is bias and _marks(weight, bias) == self._marks
+        weight, bias = parameters["weight"], parameters["bias"]
+        # torch.equal compares values across dtypes: a cast head must be folded again
+        if weight.dtype != self._weight.dtype or not torch.equal(weight, self._weight):
+            return False
+        return bias is None if self._bias is None else bias is not None and torch.equal(bias, self._bias)
 
     def __call__(self, output):
         """``head(summarize(output, ...))``: ``(batch, outputs)`` from
         ``output`` of shape ``(batch, n_steps, width)``."""
-        flat = output.reshape(output.shape[0], -1)
+        flat = output.flatten(1)
         result = torch.mm(flat, self._folded) if self._bias is None else torch.addmm(self._bias, flat, self._folded)
         if self._max_weight is not None:
             result.addmm_(output.amax(dim=1), self._max_weight)
         return result
-
-
-def _marks(weight, bias):
-    """What changes when a parameter's values may have: storage and version counter."""
-    marks = (weight.data_ptr(), weight._version)
-    return marks if bias is None else (*marks, bias.data_ptr(), bias._version)
 
 
 def _parts(steps, kinds, hidden_size, bidirectional):

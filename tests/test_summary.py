@@ -1,12 +1,17 @@
 """The summary of complete sequences: values and gradients equal to autograd's plain operations,
 and the head folded for inference equal to the plain head within round-off."""
 
+import contextlib
+import copy
 import itertools
 import pickle
+import warnings
 
+import numpy as np
 import pytest
 import torch
 
+from sklearn_rnn import GRUClassifier, LSTMRegressor
 from sklearn_rnn._module import RecurrentNetwork, parse_summary
 from sklearn_rnn._summary import FoldedHead, _Summary, summarize
 
@@ -205,9 +210,20 @@ def test_folded_head_follows_parameter_changes():
     network = RecurrentNetwork("gru", 3, 2, hidden_size=6, summary=parse_summary("last+mean+max"))
     other = RecurrentNetwork("gru", 3, 2, hidden_size=6, summary=parse_summary("last+mean+max"))
     X = torch.randn(4, 7, 3)
+    vector = torch.nn.utils.parameters_to_vector(network.parameters()).detach().clone()
+
+    def reuse_vector():
+        # the same buffer, refilled: storage and version counters stay as they were
+        with torch.no_grad():
+            vector.add_(0.5)
+        torch.nn.utils.vector_to_parameters(vector, network.parameters())
+
     changes = [
         lambda: network.load_state_dict(other.state_dict()),
         lambda: network.head.bias.data.add_(1.0),
+        lambda: network.head.weight.data.mul_(2.0),
+        reuse_vector,
+        reuse_vector,
         lambda: setattr(network.head, "weight", torch.nn.Parameter(torch.randn(2, 18))),
         lambda: setattr(network, "head", torch.nn.Linear(18, 2)),
     ]
@@ -232,3 +248,87 @@ def test_folded_head_is_not_pickled():
     copy = pickle.loads(pickle.dumps(network))
     assert "_folded_head" not in copy.__dict__
     assert "_folded_head" not in network.state_dict()
+
+
+def test_folded_head_after_a_cast_and_a_copy():
+    torch.manual_seed(0)
+    network = RecurrentNetwork("lstm", 3, 2, hidden_size=5, summary=parse_summary("last+mean+max"))
+    X = torch.randn(3, 6, 3)
+    folded, _ = _eval_outputs(network, X)
+    copied = copy.deepcopy(network)
+    assert "_folded_head" not in copied.__dict__
+    with torch.inference_mode():
+        assert torch.equal(copied(X), folded)
+    network.double()
+    assert "_folded_head" not in network.__dict__
+    folded, plain = _eval_outputs(network, X.double())
+    assert folded.dtype == torch.float64
+    torch.testing.assert_close(folded, plain)
+
+
+def test_heads_with_their_own_forward_pass_are_not_folded():
+    """Hooks, other head modules and dropout left in training mode keep the
+    head's own forward pass; so does an empty batch's shape."""
+    torch.manual_seed(0)
+    X = torch.randn(3, 6, 2)
+    network = RecurrentNetwork("gru", 2, 1, hidden_size=4, summary=parse_summary("last+mean+max"))
+    network.head.register_forward_hook(lambda module, inputs, output: output + 100.0)
+    folded, plain = _eval_outputs(network, X)
+    assert torch.equal(folded, plain) and bool((folded > 50).all())
+    assert "_folded_head" not in network.__dict__
+
+    network = RecurrentNetwork("gru", 2, 1, hidden_size=4, summary=parse_summary("last+mean+max"))
+    network.head = torch.nn.Sequential(torch.nn.Linear(12, 3), torch.nn.Linear(3, 1))
+    folded, plain = _eval_outputs(network, X)
+    assert torch.equal(folded, plain)
+
+    network = RecurrentNetwork("lstm", 2, 1, hidden_size=4, summary=parse_summary("last+mean+max"), dropout=0.5)
+    network.eval()
+    network.dropout.train()  # Monte Carlo dropout: every call draws a new mask
+    with torch.inference_mode():
+        assert not torch.equal(network(X), network(X))
+    assert "_folded_head" not in network.__dict__
+
+    network = RecurrentNetwork("lstm", 2, 2, hidden_size=4, summary=parse_summary("last+mean+max")).eval()
+    with torch.inference_mode():
+        assert network(X[:0]).shape == (0, 2)
+
+
+def test_network_built_in_inference_mode_predicts():
+    torch.manual_seed(0)
+    with torch.inference_mode():
+        network = RecurrentNetwork("lstm", 2, 1, hidden_size=4, summary=parse_summary("last+mean+max")).eval()
+        X = torch.randn(2, 5, 2)
+        folded = network(X)
+        output = network._run(X)
+        plain = network.head(_plain(output, network.summary, 4, False))
+    torch.testing.assert_close(folded, plain, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, GRUClassifier])
+def test_estimator_predictions_follow_partial_fit(Estimator):
+    """Each predict after more training equals one through the plain head."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 6, 2)).astype(np.float32)
+    y = X[:, -1, 0] > 0 if Estimator is GRUClassifier else X[:, -1, 0] + X[:, :, 1].mean(1)
+    method = "predict_proba" if Estimator is GRUClassifier else "predict"
+    model = Estimator(hidden_size=4, max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X, y)
+        for step in range(3):
+            if step:
+                model.partial_fit(X, y)
+            folded = getattr(model, method)(X[:1])
+            model.net_.module_.__dict__.pop("_folded_head")
+            with _plain_head():
+                plain = getattr(model, method)(X[:1])
+            np.testing.assert_allclose(folded, plain, rtol=1e-5, atol=1e-6)
+
+
+@contextlib.contextmanager
+def _plain_head():
+    """Predictions through the plain head: no batch is small enough to fold."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sklearn_rnn._summary._MAX_FOLDED_BATCH_VALUES", 0)
+        yield
