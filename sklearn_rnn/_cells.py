@@ -231,7 +231,8 @@ def _gru_backward_recurrence(grad_h, grad, out, a, n, w_hh, batch_sizes):
 def _elman_forward(x, w_ih, w_hh, b_ih, b_hh, batch_sizes, relu, valid):
     T, B, n_features = x.shape
     # The output starts as the input projections and is overwritten in place.
-    out = torch.addmm(b_ih + b_hh, x.reshape(T * B, n_features), w_ih.t()).view(T, B, -1)
+    # the width spelled out: view cannot infer it for an empty batch
+    out = torch.addmm(b_ih + b_hh, x.reshape(T * B, n_features), w_ih.t()).view(T, B, w_ih.shape[0])
     with torch.inference_mode():
         _elman_recurrence(out, w_hh.t(), batch_sizes, relu)
         if valid is not None:

@@ -96,6 +96,22 @@ def test_padding_and_batch_mates_do_not_change_the_output(cell, summary, bidirec
 
 
 @pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_an_empty_batch_gives_an_empty_output(cell, bidirectional):
+    """In training (with a backward pass), without gradients and in inference mode."""
+    net = _network(cell, bidirectional=bidirectional, num_layers=2).train()
+    X = torch.randn(0, 5, 3)
+    out = net(X)
+    out.sum().backward()
+    assert out.shape == (0, 2)
+    net.eval()
+    with torch.no_grad():
+        assert net(X).shape == (0, 2)
+    with torch.inference_mode():
+        assert net(X).shape == (0, 2)
+
+
+@pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("num_layers", [1, 2])
 def test_last_summary_is_the_final_state_of_each_direction(cell, num_layers):
     """ "last" is the forward state at the last valid step and, for a
