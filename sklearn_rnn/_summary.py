@@ -1,4 +1,6 @@
-"""The summary of complete sequences' hidden states, with a lean backward pass.
+"""The summary of complete sequences' hidden states, with a lean backward
+pass, and the linear head folded over it for small predictions
+(:class:`FoldedHead`).
 
 The summary concatenates, per sequence, any of the last hidden state, the
 mean and the element-wise maximum over the steps. Built from ``select``,
