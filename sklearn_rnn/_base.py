@@ -28,7 +28,7 @@ from ._data import BatchIterator, SequenceDataset, constant_below, predict_in_ba
 from ._messages import plain
 from ._module import RecurrentNetwork, parse_summary
 from ._params import KerasNamesMixin
-from ._threads import resolve_threads
+from ._threads import ThreadTrial, resolve_threads
 from ._torch_state import torch_settings, torch_threads
 from ._training import FUSED_ADAM, SCHEDULE, STOPPING, MLPStopping, SequenceNet
 from ._validation import check_sequences
@@ -505,7 +505,8 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
             self._n_first_fit_samples = len(X_train)
         dataset = _dataset(X_train, lengths_train, y_train, mean, scale, device)
         valid_dataset = None if validation is None else _dataset(*validation, mean, scale, device)
-        threads = self._threads(min(self.batch_size, len(X_train)), X.shape[2])
+        train_batch = min(self.batch_size, len(X_train))
+        threads = self._threads(train_batch, X.shape[2])
         with torch.random.fork_rng(devices=_rng_devices(device)), torch_threads(threads):
             torch.manual_seed(seed)
             if not warm:
@@ -517,6 +518,9 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
                 first_epoch=(self.n_iter_ + 1) if warm else 1,
                 incremental=incremental,
             )
+            if self.n_threads == "auto" and threads > 1 and torch.device(device).type == "cpu":
+                size = (self._cell, train_batch, *X.shape[1:], self.hidden_size, self.num_layers, self.bidirectional)
+                net.try_threads(ThreadTrial(threads, key=size))
             net.partial_fit(dataset, None, epochs=1 if incremental else self.max_iter)
         net.set_params(train_split=None)  # keep no validation data in the fitted model
         self._record_training(net, device, warm=warm, validated=validation is not None)

@@ -125,7 +125,8 @@ class torch_settings(_Block):
 
 class torch_threads(_Block):
     """Run a block with ``n_threads`` PyTorch intra-op threads (None: leave
-    PyTorch's setting), then restore the previous setting, also on error.
+    PyTorch's setting), then restore the previous setting, also on error and
+    also where the block changed the count itself (a fit's thread trial).
     Use it inside :class:`torch_settings`, whose lock keeps concurrent calls
     from changing each other's setting."""
 
@@ -134,11 +135,13 @@ class torch_threads(_Block):
 
     def __enter__(self):
         self._enter_once()
-        self._previous = _set_threads(self._n_threads)
+        self._previous = None if self._n_threads is None else torch.get_num_threads()
+        if self._previous is not None and self._previous != self._n_threads:
+            torch.set_num_threads(self._n_threads)
         return self
 
     def __exit__(self, *exc_info):
-        if self._previous is not None:
+        if self._previous is not None and torch.get_num_threads() != self._previous:
             torch.set_num_threads(self._previous)
         return False
 
