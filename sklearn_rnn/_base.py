@@ -28,7 +28,7 @@ from ._data import BatchIterator, SequenceDataset, constant_below, predict_in_ba
 from ._messages import plain
 from ._module import RecurrentNetwork, parse_summary
 from ._params import KerasNamesMixin
-from ._threads import ThreadTrial, resolve_threads
+from ._threads import choose_threads, resolve_threads
 from ._torch_state import torch_settings, torch_threads
 from ._training import FUSED_ADAM, SCHEDULE, STOPPING, MLPStopping, SequenceNet
 from ._validation import check_sequences
@@ -519,8 +519,7 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
                 incremental=incremental,
             )
             if self.n_threads == "auto" and threads > 1 and torch.device(device).type == "cpu":
-                size = (self._cell, train_batch, *X.shape[1:], self.hidden_size, self.num_layers, self.bidirectional)
-                net.try_threads(ThreadTrial(threads, key=size))
+                torch.set_num_threads(_measured_threads(net, dataset, train_batch, threads, lengths is None))
             net.partial_fit(dataset, None, epochs=1 if incremental else self.max_iter)
         net.set_params(train_split=None)  # keep no validation data in the fitted model
         self._record_training(net, device, warm=warm, validated=validation is not None)
@@ -697,6 +696,24 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
                 "finite. Fit the estimator again (with a lower learning_rate_init)."
             )
         return outputs
+
+
+def _measured_threads(net, dataset, batch_size, n_threads, complete):
+    """The faster of one thread and ``n_threads`` at the forward and backward
+    pass of ``net``'s first training batch (see :func:`choose_threads`), kept
+    per network, batch and sequence shape for the process. The pass leaves
+    the weights, the optimizer and the random state as they were."""
+    module = net.module_
+    batch = dataset.batch(slice(0, batch_size))
+    size = (repr(module), module.summary, module.downsample, module.truncated_bptt_steps, batch_size)
+    size += (tuple(dataset.X.shape[1:]), complete)
+    module.train()
+    try:
+        with torch.random.fork_rng(devices=[]):  # dropout's draws must not shift training's
+            return choose_threads(lambda: net.gradient_pass(batch), n_threads, key=size)
+    finally:
+        for parameter in module.parameters():
+            parameter.grad = None
 
 
 def _rng_devices(device):

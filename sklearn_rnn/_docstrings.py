@@ -149,13 +149,14 @@ max_iter : int, default={max_iter}
         to split (small networks, small batches: more threads only wait for
         each other), else the cores that are free at the start of the call
         (available cores less the tasks other processes are running); a
-        fit that would take more than one thread first times its first
-        training steps at one thread and at that count, alternately, and
-        keeps the faster. See the performance page of the User Guide. An
+        fit that would take more than one thread first times the forward
+        and backward pass of its first batch at one thread and at that
+        count, and trains at the faster (the choice is kept per size for
+        the process). See the performance page of the User Guide. An
         int fixes the count, None keeps PyTorch's own setting. Float32 sums
         may be ordered differently with another thread count, so
         ``"auto"`` refits can differ in the last digits where the machine's
-        load or (in another process) the trial's choice differs; for
+        load or (in another process) the measured choice differs; for
         bitwise-identical refits, fix an int."""
 
 ATTRIBUTES = """\

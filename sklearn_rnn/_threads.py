@@ -16,9 +16,10 @@ other at every step. ``"auto"`` therefore takes all the cores that are free
   of the recurrent layer, for the largest batch of the call.
 
 Near the thresholds neither choice wins every day on the same machine, so a
-fit that would take more than one thread first measures (:class:`ThreadTrial`):
-its first training steps alternate between one thread and that count, and
-the rest of the fit runs with whichever was faster.
+fit that would take more than one thread first measures
+(:func:`choose_threads`): the forward and backward pass of its first batch,
+at one thread and at that count in turn, and the fit runs with whichever
+was faster.
 """
 
 import math
@@ -28,7 +29,7 @@ import time
 
 import torch
 
-__all__ = ["resolve_threads", "available_cores", "busy_cores", "MIN_WORK_PER_THREAD", "ThreadTrial"]
+__all__ = ["resolve_threads", "available_cores", "busy_cores", "MIN_WORK_PER_THREAD", "choose_threads"]
 
 # Multiply-adds per time step and thread below which another thread costs more
 # than it saves, per cell (benchmarks/threads.py and speed.py on the 2-core
@@ -116,81 +117,72 @@ def resolve_threads(n_threads, *, cell, batch_size, hidden_size, n_features, n_d
     return max(1, min(free, work // per_thread))
 
 
-# The first trial's choice per layer size, batch size and thread count, kept
-# for the life of the process: later fits of that size run the same schedule
-# and keep the same count, so that seeded refits in one process are identical
-# (float32 sums are ordered differently at another thread count).
+# The first measured choice per network, batch and thread count, kept for the
+# life of the process: later fits of that size skip the measurement and train
+# at the same count, so that seeded refits in one process are identical
+# (float32 sums may be ordered differently at another thread count). Once
+# full, new sizes are measured every time rather than evicting old ones.
 _CHOSEN = {}
 _MAX_CHOSEN = 1024
 
+# A step at the larger count this many times the 1-thread median ends the
+# measurement: that thread waits for a core another process holds.
+_STALL = 4.0
 
-class ThreadTrial:
-    """Choose between one thread and ``n_threads`` by timing training steps.
+
+def choose_threads(step, n_threads, key=None, n_steps=6):
+    """The faster of one thread and ``n_threads`` at running ``step``.
 
     Which of the two trains faster near ``MIN_WORK_PER_THREAD`` changed from
     run to run on the same idle machine (the medium LSTM fit of the
     performance page: two threads 9 % slower one day, 30 % faster another),
-    so the choice is measured where it is made. The first training steps
-    run one untimed step at each count (the first step at a new count is
-    slow: 4.2 against 1.8 ms for the medium LSTM at two threads), then ``n_steps`` timed steps at each, in
+    so a fit measures it. ``step`` runs once untimed at each count (the
+    first call at a new count is slow: 4.2 against 1.8 ms for the medium
+    LSTM's training step at two threads), then ``n_steps`` times at each, in
     ``1, N, N, 1`` blocks so that a drift of the machine's speed falls on
-    both alike. The count with the lower median step time is kept for the
-    rest of the fit; a tie keeps one thread, which leaves a core to other
-    work. A trial costs at most ``n_steps`` steps at the slower count.
-
-    The first trial for a ``key`` in a process decides for the later ones:
-    they run the same schedule and keep the same count, so that a refit
-    with the same seed gives the same model bitwise.
+    both alike. The count with the lower median time wins; a tie keeps one
+    thread, which leaves a core to other work. A step at ``n_threads`` that
+    takes more than ``_STALL`` times the 1-thread median so far ends the
+    measurement with one thread. The caller's thread count is restored.
 
     Parameters
     ----------
+    step : callable
+        Runs one unit of the work to be done (no arguments).
     n_threads : int
         The count to try against one thread (greater than 1).
     key : hashable or None, default=None
-        What the choice holds for (the layer's and the batch's sizes); None
-        measures every time.
-    n_steps : int, default=8
-        Timed steps at each count (even).
+        What the choice holds for. The first choice for a key in a process is
+        kept and returned for it without measuring again; None measures
+        every time.
+    n_steps : int, default=6
+        Timed runs at each count (even, at least 2).
 
-    Attributes
-    ----------
-    chosen : int or None
-        The count kept, None until the trial has ended.
+    Returns
+    -------
+    int
+        1 or ``n_threads``.
     """
-
-    def __init__(self, n_threads, key=None, n_steps=8):
-        self._key = None if key is None else (*key, n_threads)
-        warmup = [1, n_threads]
-        blocks = [1, n_threads, n_threads, 1] * (n_steps // 2)
-        self._schedule = warmup + blocks
-        self._n_untimed = len(warmup)
-        self._times = {1: [], n_threads: []}
-        self._step = 0
-        self._start = None
-        self.chosen = None
-
-    def before_step(self):
-        """Set the thread count of the next step and start its clock."""
-        torch.set_num_threads(self._schedule[self._step])
-        self._start = time.perf_counter()
-
-    def after_step(self):
-        """Stop the step's clock (the step's loss must have been read, so
-        that its work is done); True once the trial has chosen, and the
-        chosen count is set."""
-        elapsed = time.perf_counter() - self._start
-        if self._step >= self._n_untimed:
-            self._times[self._schedule[self._step]].append(elapsed)
-        self._step += 1
-        if self._step < len(self._schedule):
-            return False
-        medians = {n: statistics.median(times) for n, times in self._times.items()}
-        measured = min(medians, key=lambda n: (medians[n], n))
-        if self._key is None:
-            self.chosen = measured
-        else:
-            if len(_CHOSEN) >= _MAX_CHOSEN:
-                _CHOSEN.clear()
-            self.chosen = _CHOSEN.setdefault(self._key, measured)
-        torch.set_num_threads(self.chosen)
-        return True
+    if key is not None and (key, n_threads) in _CHOSEN:
+        return _CHOSEN[key, n_threads]
+    previous = torch.get_num_threads()
+    times = {1: [], n_threads: []}
+    try:
+        for count in (1, n_threads):
+            torch.set_num_threads(count)
+            step()
+        for count in [1, n_threads, n_threads, 1] * max(1, n_steps // 2):
+            torch.set_num_threads(count)
+            start = time.perf_counter()
+            step()
+            times[count].append(time.perf_counter() - start)
+            if count != 1 and times[1] and times[count][-1] > _STALL * statistics.median(times[1]):
+                times[count] = [math.inf]
+                break
+    finally:
+        torch.set_num_threads(previous)
+    medians = {count: statistics.median(values) for count, values in times.items()}
+    chosen = min(medians, key=lambda count: (medians[count], count))
+    if key is not None and len(_CHOSEN) < _MAX_CHOSEN:
+        _CHOSEN[key, n_threads] = chosen
+    return chosen

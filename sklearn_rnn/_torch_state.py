@@ -126,7 +126,8 @@ class torch_settings(_Block):
 class torch_threads(_Block):
     """Run a block with ``n_threads`` PyTorch intra-op threads (None: leave
     PyTorch's setting), then restore the previous setting, also on error and
-    also where the block changed the count itself (a fit's thread trial).
+    also where the block changed the count itself (the measured choice of
+    ``n_threads="auto"`` in a fit).
     Use it inside :class:`torch_settings`, whose lock keeps concurrent calls
     from changing each other's setting."""
 

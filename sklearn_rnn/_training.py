@@ -90,7 +90,7 @@ def clip_gradient_norm(parameters, max_norm):
 # State that only the training loop uses, kept in __dict__ directly (skorch's
 # __setattr__ manages components) and removed when fit_loop ends: skorch's
 # get_params lists every attribute not ending in "_".
-_LOOP_STATE = ("_stopped_by_callback", "_lowest_losses", "_clipped", "_thread_trial")
+_LOOP_STATE = ("_stopped_by_callback", "_lowest_losses", "_clipped")
 
 
 class SequenceNet(NeuralNet):
@@ -170,15 +170,8 @@ class SequenceNet(NeuralNet):
         self.__dict__["_clipped"] = list(self.module_.parameters()) if listed else None
         self._run_batches(iterator, training, prefix, step_fn, **fit_params)
 
-    def try_threads(self, trial):
-        """Run the next training steps under ``trial`` (a
-        :class:`~sklearn_rnn._threads.ThreadTrial`), which sets the thread
-        count of each step until it has chosen one for the rest of the loop."""
-        self.__dict__["_thread_trial"] = trial
-
     def _run_batches(self, iterator, training, prefix, step_fn, **fit_params):
         notify = self.has_user_callbacks()
-        trial = self.__dict__.get("_thread_trial") if training else None
         total, count, batch_count = 0.0, 0, 0
         outputs, targets = [], []
         for batch in iterator:
@@ -186,12 +179,8 @@ class SequenceNet(NeuralNet):
                 self.notify("on_batch_begin", batch=batch, training=training)
             else:
                 self.history.new_batch()  # what the net's own on_batch_begin does
-            if trial is not None:
-                trial.before_step()
             step = step_fn(batch, **fit_params)
             loss = step["loss"].item()
-            if trial is not None and trial.after_step():
-                trial = self.__dict__["_thread_trial"] = None
             size = len(batch[1])
             self.history.record_batch(prefix + "_loss", loss)
             self.history.record_batch(prefix + "_batch_size", size)
@@ -245,6 +234,16 @@ class SequenceNet(NeuralNet):
             clip_gradient_norm(self.module_.parameters() if clipped is None else clipped, self.clip_grad_norm)
         self.optimizer_.step()
         return {"loss": loss, "y_pred": y_pred}
+
+    def gradient_pass(self, batch):
+        """The forward and backward pass of a training step on ``batch``,
+        without the optimizer's step or any callback: the unit of work that
+        ``n_threads="auto"`` times. The gradients are left in the
+        parameters for the caller to drop."""
+        Xi, yi = batch
+        loss = self.get_loss(self.infer(Xi), yi, X=Xi, training=True)
+        loss.backward()
+        loss.item()
 
     def validation_step(self, batch, **fit_params):
         # The mode was set for the whole epoch by run_single_epoch.

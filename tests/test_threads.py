@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from sklearn_rnn import LSTMRegressor, _threads
-from sklearn_rnn._threads import ThreadTrial, available_cores, busy_cores, resolve_threads
+from sklearn_rnn import _base as base
+from sklearn_rnn._threads import available_cores, busy_cores, choose_threads, resolve_threads
 
 
 def test_explicit_settings_are_kept():
@@ -57,56 +58,78 @@ def test_medium_workload_threads_on_an_idle_two_core_machine(monkeypatch, cell, 
 
 
 class _Clock:
-    """A stand-in for time.perf_counter: each step lasts what ``cost`` says
-    for the thread count set when it started."""
+    """A stand-in for time.perf_counter, and a step that lasts what ``cost``
+    says for the thread count set when it runs."""
 
     def __init__(self, cost):
-        self.now, self.cost = 0.0, cost
+        self.now, self.cost, self.counts = 0.0, cost, []
 
     def __call__(self):
         return self.now
 
-    def run_step(self, trial):
-        trial.before_step()
+    def step(self):
+        self.counts.append(torch.get_num_threads())
         self.now += self.cost(torch.get_num_threads())
-        return trial.after_step()
+
+
+@pytest.fixture
+def fresh_choices(monkeypatch):
+    """An empty cache of measured choices, and the caller's thread count kept."""
+    monkeypatch.setattr(_threads, "_CHOSEN", {})
+    before = torch.get_num_threads()
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.mark.parametrize(("cost", "expected"), [({1: 2.0, 2: 1.0}, 2), ({1: 1.0, 2: 1.5}, 1), ({1: 1.0, 2: 1.0}, 1)])
-def test_thread_trial_keeps_the_faster_count(monkeypatch, cost, expected):
+def test_choose_threads_keeps_the_faster_count(monkeypatch, fresh_choices, cost, expected):
     clock = _Clock(cost.__getitem__)
     monkeypatch.setattr(_threads.time, "perf_counter", clock)
-    before = torch.get_num_threads()
-    trial = ThreadTrial(2, n_steps=4)
-    counts = []
-    try:
-        done = False
-        while not done:
-            trial.before_step()
-            counts.append(torch.get_num_threads())
-            clock.now += cost[counts[-1]]
-            done = trial.after_step()
-        assert trial.chosen == expected
-        assert torch.get_num_threads() == expected
-    finally:
-        torch.set_num_threads(before)
-    # one untimed step at each count, then 1, N, N, 1 blocks: 4 timed steps each
-    assert counts == [1, 2, 1, 2, 2, 1, 1, 2, 2, 1]
+    torch.set_num_threads(3)
+    assert choose_threads(clock.step, 2, n_steps=4) == expected
+    # one untimed run at each count, then 1, N, N, 1 blocks: 4 timed runs each
+    assert clock.counts == [1, 2, 1, 2, 2, 1, 1, 2, 2, 1]
+    assert torch.get_num_threads() == 3  # the caller's count is back
 
 
-def test_thread_trial_median_ignores_one_slow_step(monkeypatch):
-    steps = iter([9.0, 9.0] + [1.0, 1.2, 1.2, 1.0] + [50.0, 1.2, 1.2, 1.0] * 1)
-    clock = _Clock(lambda n: next(steps))
+def test_choose_threads_median_ignores_one_slow_run(monkeypatch, fresh_choices):
+    times = iter([9.0, 9.0] + [1.0, 1.2, 1.2, 1.0] + [3.9, 1.2, 1.2, 1.0])
+    clock = _Clock(lambda n: next(times))
     monkeypatch.setattr(_threads.time, "perf_counter", clock)
-    before = torch.get_num_threads()
-    trial = ThreadTrial(2, n_steps=4)
-    try:
-        while not clock.run_step(trial):
-            pass
-        # one thread: 1.0, 1.0, 50.0, 1.0 (median 1.0); two: 1.2 four times
-        assert trial.chosen == 1
-    finally:
-        torch.set_num_threads(before)
+    # one thread: 1.0, 1.0, 3.9, 1.0 (median 1.0); two: 1.2 four times
+    assert choose_threads(clock.step, 2, n_steps=4) == 1
+
+
+def test_choose_threads_stops_at_a_stalled_thread(monkeypatch, fresh_choices):
+    # a second thread that waits for a busy core: the measurement ends at once
+    clock = _Clock({1: 1.0, 2: 50.0}.__getitem__)
+    monkeypatch.setattr(_threads.time, "perf_counter", clock)
+    assert choose_threads(clock.step, 2, n_steps=6) == 1
+    assert clock.counts == [1, 2, 1, 2]
+
+
+def test_choose_threads_keeps_the_first_choice_of_a_key(monkeypatch, fresh_choices):
+    choices = []
+    for cost in ({1: 2.0, 2: 1.0}, {1: 1.0, 2: 2.0}):
+        clock = _Clock(cost.__getitem__)
+        monkeypatch.setattr(_threads.time, "perf_counter", clock)
+        choices.append(choose_threads(clock.step, 2, key="size A", n_steps=2))
+    assert choices == [2, 2]
+    assert clock.counts == []  # the second call measured nothing
+    assert choose_threads(clock.step, 2, key="size B", n_steps=2) == 1
+
+
+def test_choose_threads_full_cache_keeps_its_choices(monkeypatch, fresh_choices):
+    monkeypatch.setattr(_threads, "_MAX_CHOSEN", 2)
+    clock = _Clock({1: 2.0, 2: 1.0}.__getitem__)
+    monkeypatch.setattr(_threads.time, "perf_counter", clock)
+    assert choose_threads(clock.step, 2, key="A", n_steps=2) == 2
+    choose_threads(clock.step, 2, key="B", n_steps=2)
+    clock.cost = {1: 1.0, 2: 2.0}.__getitem__
+    assert choose_threads(clock.step, 2, key="C", n_steps=2) == 1  # measured, not kept
+    assert choose_threads(clock.step, 2, key="C", n_steps=2) == 1
+    assert choose_threads(clock.step, 2, key="A", n_steps=2) == 2  # still the first choice
+    assert set(_threads._CHOSEN) == {("A", 2), ("B", 2)}
 
 
 def _medium_data(n):
@@ -115,80 +138,89 @@ def _medium_data(n):
     return X, X[:, -1, 0].astype(np.float64)
 
 
-@pytest.mark.parametrize("previous", [1, 2])
-def test_auto_fit_runs_a_trial_and_restores_the_threads(monkeypatch, previous):
-    # two free cores and a batch large enough for two threads: the fit tries both
+def _two_free_cores(monkeypatch):
     monkeypatch.setattr(_threads, "available_cores", lambda: 2)
     monkeypatch.setattr(_threads, "busy_cores", lambda: 0)
+
+
+def _record_choices(monkeypatch, forced=None):
+    """Calls of choose_threads through the estimators: their choices (or
+    ``forced``, after a measurement that runs the steps all the same)."""
     chosen = []
-    original = ThreadTrial.after_step
 
-    def after_step(self):
-        done = original(self)
-        if done:
-            chosen.append(self.chosen)
-        return done
+    def record(step, n_threads, key=None, n_steps=6):
+        result = choose_threads(step, n_threads, key=key, n_steps=n_steps)
+        chosen.append(result if forced is None else forced)
+        return chosen[-1]
 
-    monkeypatch.setattr(ThreadTrial, "after_step", after_step)
+    monkeypatch.setattr(base, "choose_threads", record)
+    return chosen
+
+
+# 16 x 4 gates x 64 x (4 + 64) multiply-adds per step: two threads on two free cores
+_SIZE = dict(hidden_size=64, batch_size=16)
+
+
+@pytest.mark.parametrize("previous", [1, 2])
+def test_auto_fit_measures_once_and_restores_the_threads(monkeypatch, fresh_choices, previous):
+    _two_free_cores(monkeypatch)
+    chosen = _record_choices(monkeypatch)
     X, y = _medium_data(160)
-    before = torch.get_num_threads()
     torch.set_num_threads(previous)
-    try:
-        # 16 x 4 gates x 64 x (4 + 64) multiply-adds per step, 20 steps: the trial's 18 and 2 more
-        est = LSTMRegressor(hidden_size=64, batch_size=16, max_iter=2, early_stopping=False, random_state=0)
-        est.fit(X, y)
-        # the thread count of the caller is back, whichever count the trial kept
+    for _ in range(2):
+        LSTMRegressor(**_SIZE, max_iter=2, random_state=0).fit(X, y)
+        # the thread count of the caller is back, whichever count was chosen
         assert torch.get_num_threads() == previous
-    finally:
-        torch.set_num_threads(before)
-    assert len(chosen) == 1 and chosen[0] in (1, 2)
-    assert "_thread_trial" not in est.net_.__dict__
+    assert len(chosen) == 2 and chosen[0] in (1, 2) and chosen[1] == chosen[0]
+    assert len(_threads._CHOSEN) == 1  # the second fit reused the first choice
 
 
-def test_fixed_threads_run_no_trial(monkeypatch):
-    monkeypatch.setattr(_threads, "available_cores", lambda: 2)
-    monkeypatch.setattr(_threads, "busy_cores", lambda: 0)
+@pytest.mark.parametrize("forced", [1, 2])
+def test_auto_fit_equals_a_fit_at_the_chosen_count(monkeypatch, fresh_choices, forced):
+    # the measurement changes neither the weights nor the random state: dropout
+    # draws and the shuffling give the model of the fixed count
+    _two_free_cores(monkeypatch)
+    chosen = _record_choices(monkeypatch, forced=forced)
+    X, y = _medium_data(160)
+    options = dict(_SIZE, max_iter=2, dropout=0.3, num_layers=2, random_state=0)
+    auto = LSTMRegressor(**options).fit(X, y)
+    fixed = LSTMRegressor(**options, n_threads=forced).fit(X, y)
+    assert chosen == [forced]
+    np.testing.assert_array_equal(auto.predict(X), fixed.predict(X))
+    assert auto.loss_curve_ == fixed.loss_curve_
 
-    def fail(self, *args, **kwargs):
-        raise AssertionError("a trial ran")
 
-    monkeypatch.setattr(ThreadTrial, "__init__", fail)
+def test_partial_fit_measures_once(monkeypatch, fresh_choices):
+    _two_free_cores(monkeypatch)
+    _record_choices(monkeypatch)
+    X, y = _medium_data(48)
+    est = LSTMRegressor(**_SIZE, random_state=0)
+    for _ in range(3):
+        est.partial_fit(X, y)
+    assert len(_threads._CHOSEN) == 1
+
+
+def test_fixed_or_small_threads_measure_nothing(monkeypatch, fresh_choices):
+    _two_free_cores(monkeypatch)
+    chosen = _record_choices(monkeypatch)
     X, y = _medium_data(64)
-    LSTMRegressor(hidden_size=32, batch_size=16, max_iter=1, n_threads=2, random_state=0).fit(X, y)
+    LSTMRegressor(**_SIZE, max_iter=1, n_threads=2, random_state=0).fit(X, y)
     # and "auto" on work too small for a second thread
     LSTMRegressor(hidden_size=4, batch_size=16, max_iter=1, random_state=0).fit(X, y)
+    assert chosen == []
 
 
-def test_thread_trial_choice_holds_for_later_fits_of_a_size(monkeypatch):
-    # the first trial for a size decides; a later one that measures otherwise keeps it
-    monkeypatch.setattr(_threads, "_CHOSEN", {})
-    before = torch.get_num_threads()
-    chosen = []
-    try:
-        for cost in ({1: 2.0, 2: 1.0}, {1: 1.0, 2: 2.0}):
-            clock = _Clock(cost.__getitem__)
-            monkeypatch.setattr(_threads.time, "perf_counter", clock)
-            trial = ThreadTrial(2, key=("lstm", 64), n_steps=2)
-            while not clock.run_step(trial):
-                pass
-            chosen.append(trial.chosen)
-        other = ThreadTrial(2, key=("lstm", 128), n_steps=2)
-        while not clock.run_step(other):
-            pass
-    finally:
-        torch.set_num_threads(before)
-    assert chosen == [2, 2]
-    assert other.chosen == 1
+def test_measurement_leaves_no_gradients(monkeypatch, fresh_choices):
+    from skorch.callbacks import Callback
 
+    class GradientsAtStart(Callback):
+        def on_train_begin(self, net, **kwargs):
+            self.grads = [p.grad for p in net.module_.parameters()]
 
-def test_auto_refits_in_one_process_are_identical(monkeypatch):
-    # the trial's schedule and choice repeat, so seeded refits agree bitwise
-    monkeypatch.setattr(_threads, "available_cores", lambda: 2)
-    monkeypatch.setattr(_threads, "busy_cores", lambda: 0)
-    monkeypatch.setattr(_threads, "_CHOSEN", {})
-    X, y = _medium_data(160)
-    predictions = [
-        LSTMRegressor(hidden_size=64, batch_size=16, max_iter=2, random_state=0).fit(X, y).predict(X) for _ in range(2)
-    ]
-    np.testing.assert_array_equal(predictions[0], predictions[1])
-    assert len(_threads._CHOSEN) == 1
+    _two_free_cores(monkeypatch)
+    chosen = _record_choices(monkeypatch)
+    X, y = _medium_data(64)
+    est = LSTMRegressor(**_SIZE, max_iter=1, callbacks=[("watch", GradientsAtStart())], random_state=0).fit(X, y)
+    assert len(chosen) == 1
+    watcher = dict(est.net_.callbacks_)["watch"]
+    assert len(watcher.grads) > 0 and all(grad is None for grad in watcher.grads)
