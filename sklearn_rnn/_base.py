@@ -698,20 +698,23 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         return outputs
 
 
-def _measured_threads(net, dataset, batch_size, n_threads, complete):
+def _measured_threads(net, dataset, batch_size, n_threads, one_length):
     """The faster of one thread and ``n_threads`` at the forward and backward
-    pass of ``net``'s first training batch (see :func:`choose_threads`), kept
-    per network, batch and sequence shape for the process. The pass leaves
-    the weights, the optimizer and the random state as they were."""
+    pass of ``net`` on the first ``batch_size`` training sequences (see
+    :func:`choose_threads`), kept per network, batch and sequence shape for
+    the process. The passes leave the weights, the optimizer, the random
+    state and the module's train/eval mode as they were, and no gradients."""
     module = net.module_
     batch = dataset.batch(slice(0, batch_size))
-    size = (repr(module), module.summary, module.downsample, module.truncated_bptt_steps, batch_size)
-    size += (tuple(dataset.X.shape[1:]), complete)
+    key = (repr(module), module.summary, module.downsample, module.truncated_bptt_steps, batch_size)
+    key += (tuple(dataset.X.shape[1:]), one_length)
+    training = module.training
     module.train()
     try:
         with torch.random.fork_rng(devices=[]):  # dropout's draws must not shift training's
-            return choose_threads(lambda: net.gradient_pass(batch), n_threads, key=size)
+            return choose_threads(lambda: net.gradient_pass(batch), n_threads, key=key)
     finally:
+        module.train(training)
         for parameter in module.parameters():
             parameter.grad = None
 

@@ -241,9 +241,8 @@ class SequenceNet(NeuralNet):
         ``n_threads="auto"`` times. The gradients are left in the
         parameters for the caller to drop."""
         Xi, yi = batch
-        loss = self.get_loss(self.infer(Xi), yi, X=Xi, training=True)
-        loss.backward()
-        loss.item()
+        self.optimizer_.zero_grad(set_to_none=True)
+        self.get_loss(self.infer(Xi), yi, X=Xi, training=True).backward()
 
     def validation_step(self, batch, **fit_params):
         # The mode was set for the whole epoch by run_single_epoch.

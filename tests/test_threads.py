@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from skorch.callbacks import Callback
 
 from sklearn_rnn import LSTMRegressor, _threads
 from sklearn_rnn import _base as base
@@ -211,8 +212,6 @@ def test_fixed_or_small_threads_measure_nothing(monkeypatch, fresh_choices):
 
 
 def test_measurement_leaves_no_gradients(monkeypatch, fresh_choices):
-    from skorch.callbacks import Callback
-
     class GradientsAtStart(Callback):
         def on_train_begin(self, net, **kwargs):
             self.grads = [p.grad for p in net.module_.parameters()]
@@ -224,3 +223,43 @@ def test_measurement_leaves_no_gradients(monkeypatch, fresh_choices):
     assert len(chosen) == 1
     watcher = dict(est.net_.callbacks_)["watch"]
     assert len(watcher.grads) > 0 and all(grad is None for grad in watcher.grads)
+
+
+class _Watch(Callback):
+    """Records the module's mode at the start of training and the thread
+    count of every training batch."""
+
+    def initialize(self):
+        self.modes, self.threads = [], []
+        return self
+
+    def on_train_begin(self, net, **kwargs):
+        self.modes.append(net.module_.training)
+
+    def on_batch_begin(self, net, batch=None, training=None, **kwargs):
+        if training:
+            self.threads.append(torch.get_num_threads())
+
+
+@pytest.mark.parametrize("forced", [1, 2])
+def test_training_runs_at_the_chosen_count(monkeypatch, fresh_choices, forced):
+    _two_free_cores(monkeypatch)
+    _record_choices(monkeypatch, forced=forced)
+    X, y = _medium_data(64)
+    est = LSTMRegressor(**_SIZE, max_iter=2, callbacks=[("watch", _Watch())], random_state=0).fit(X, y)
+    threads = dict(est.net_.callbacks_)["watch"].threads
+    assert len(threads) > 0 and set(threads) == {forced}
+
+
+def test_measurement_keeps_the_mode_of_a_continued_module(monkeypatch, fresh_choices):
+    # a warm fit continues an eval-mode module: callbacks see what a fixed count gives
+    _two_free_cores(monkeypatch)
+    _record_choices(monkeypatch, forced=2)
+    X, y = _medium_data(64)
+    modes = {}
+    for n_threads in ("auto", 2):
+        est = LSTMRegressor(**_SIZE, max_iter=1, warm_start=True, n_threads=n_threads, random_state=0)
+        est.set_params(callbacks=[("watch", _Watch())])
+        est.fit(X, y).fit(X, y)
+        modes[n_threads] = dict(est.net_.callbacks_)["watch"].modes
+    assert modes["auto"] == modes[2]
