@@ -299,10 +299,14 @@ def _check_series_spacing(labels, offsets, keys, time, what, var, expected, refe
 
 
 def _check_long_table(data, what, var):
-    """Raise for a long table indexed by time alone: a DataFrame with several
-    rows per period that one of its columns (of strings or integers) tells
-    apart, most likely the column naming the series."""
-    if not isinstance(data, pd.DataFrame) or is_panel(data) or not data.index.has_duplicates:
+    """Raise for a long table that is not indexed by series and time: a
+    DataFrame indexed by time alone with several rows per period that one of
+    its columns (of strings or integers) tells apart, most likely the column
+    naming the series; or one whose time is a column (:func:`_check_unindexed_long_table`)."""
+    if not isinstance(data, pd.DataFrame) or is_panel(data):
+        return
+    if not data.index.has_duplicates:
+        _check_unindexed_long_table(data, what, var)
         return
     dtypes = data.dtypes
     candidates = [c for c in data.columns if not pd.api.types.is_numeric_dtype(dtypes[c])]
@@ -316,6 +320,36 @@ def _check_long_table(data, what, var):
                 f"series and time for one global model of all series: "
                 f"`{var} = {var}.set_index({column!r}, append=True).swaplevel().sort_index()`."
             )
+
+
+def _check_unindexed_long_table(data, what, var):
+    """Raise for the long layout left in columns (``unique_id, ds, y``): a
+    column of dates or periods with repeated values, and a column of strings
+    or integers that, with it, names each row once. Indexing the table by
+    them is what the user wants; the generic "not numeric" error would
+    suggest dropping them, which would join all series into one."""
+    dtypes = data.dtypes
+    times = [
+        c
+        for c in data.columns
+        if (pd.api.types.is_datetime64_any_dtype(dtypes[c]) or isinstance(dtypes[c], pd.PeriodDtype))
+        and data[c].duplicated().any()
+    ]
+    if not times:
+        return
+    ids = [
+        c
+        for c in data.columns
+        if c not in times and (not pd.api.types.is_numeric_dtype(dtypes[c]) or pd.api.types.is_integer_dtype(dtypes[c]))
+    ]
+    for time_column in times:
+        for column in ids:
+            if not pd.MultiIndex.from_arrays([data[column], data[time_column]]).has_duplicates:
+                raise ValueError(
+                    f"{what} looks like a long table of several series (column {column!r} names the series, "
+                    f"{time_column!r} the periods) but is not indexed by them. Index it by series and time for "
+                    f"one global model of all series: `{var} = {var}.set_index([{column!r}, {time_column!r}])`."
+                )
 
 
 def read_panel(data, target, *, what, caller, code=None, time=None, continuing=False):
@@ -359,10 +393,18 @@ def read_panel(data, target, *, what, caller, code=None, time=None, continuing=F
         row, col = np.argwhere(bad)[0]
         label = data.index[row] if isinstance(data, (pd.Series, pd.DataFrame)) else row
         name = repr(plain(columns[col])) if columns is not None else f"column {col}"
+        if is_panel(data):
+            # a plain interpolate or ffill would fill across series boundaries
+            fix = (
+                f"Fill them series by series before forecasting, for example `{var} = {var}.groupby(level=0)"
+                f".transform(lambda s: s.interpolate(limit_direction='both'))` or `{var} = "
+                f"{var}.groupby(level=0).ffill()` (on the whole table, interpolate() and ffill() would fill "
+                "across series)."
+            )
+        else:
+            fix = f"Fill them before forecasting, for example `{var} = {var}.interpolate()` or `{var} = {var}.ffill()`."
         raise ValueError(
-            f"{what} has {int(bad.sum())} missing or infinite value(s), the first in {name} at {plain(label)!r}. "
-            f"Fill them before forecasting, for example `{var} = {var}.interpolate()` or "
-            f"`{var} = {var}.ffill()`."
+            f"{what} has {int(bad.sum())} missing or infinite value(s), the first in {name} at {plain(label)!r}. " + fix
         )
     if not is_panel(data):
         spacing = check_time_index(data, what, code=var, expected=time, continuing=continuing)

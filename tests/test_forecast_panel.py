@@ -293,6 +293,25 @@ def test_long_table_indexed_by_time_alone_is_named_and_the_fix_works(ids):
         Forecaster(Ridge(), window_size=6, horizon=2).fit(long[["y"]])
 
 
+@pytest.mark.parametrize("ids", [["a", "b", "c"], [7, 8, 9]])
+@pytest.mark.parametrize("periods", [False, True])
+def test_long_table_in_columns_is_named_and_the_fix_works(ids, periods):
+    # the layout of a CSV file: unique_id, ds, y as columns, no index
+    panel = make_panel().to_frame()
+    keys = panel.index.get_level_values(0).map(dict(zip("abc", ids, strict=True)))
+    long = panel.reset_index().assign(unique_id=keys)
+    if periods:
+        long["ds"] = long["ds"].dt.to_period("M")
+    with pytest.raises(ValueError, match=r"column 'unique_id' names the series, 'ds' the periods") as error:
+        Forecaster(Ridge(), window_size=6, horizon=2).fit(long)
+    forecaster = Forecaster(Ridge(), window_size=6, horizon=2).fit(run_fix(str(error.value), long))
+    assert list(forecaster.series_) == ids
+    # a single series with its dates in a column is not taken for a long table
+    one = long[long["unique_id"] == ids[0]].drop(columns="unique_id")
+    with pytest.raises(ValueError, match=r"not numeric"):
+        Forecaster(Ridge(), window_size=6, horizon=2).fit(one)
+
+
 def test_series_of_another_frequency_and_bad_levels():
     panel = make_panel()
     weekly = trend_season(50, "2001-01-07", freq="W-SUN")
@@ -428,6 +447,34 @@ def test_missing_value_is_located_by_series_and_time():
     panel[("a", pd.Timestamp("2002-02-01"))] = np.nan
     with pytest.raises(ValueError, match=r"missing or infinite.*\('a', Timestamp\('2002-02-01"):
         Forecaster(Ridge(), window_size=6, horizon=2).fit(panel)
+
+
+@pytest.mark.parametrize("fix", [0, 1])
+@pytest.mark.parametrize("where", ["inside", "first"])
+def test_missing_value_fixes_fill_within_each_series(fix, where):
+    # on a table sorted by date, a plain interpolate() or ffill() would take values of other series
+    panel = make_panel()
+    a = series_of(panel, "a")
+    time = a.index[5] if where == "inside" else a.index[0]
+    panel[("a", time)] = np.nan
+    with pytest.raises(ValueError, match=r"series by series") as caught:
+        Forecaster(Ridge(), window_size=6, horizon=2).fit(panel)
+    snippets = re.findall(r"`([^`]+)`", str(caught.value))
+    namespace = {"pd": pd, "np": np, "data": panel.copy()}
+    exec(snippets[fix], namespace)
+    filled = namespace["data"]
+    assert filled.index.equals(panel.index)
+    a_filled, a_before = series_of(filled, "a"), series_of(panel, "a")
+    value = a_filled[time]
+    if where == "inside":
+        neighbours = a_before.iloc[[4, 6]]
+        assert neighbours.min() <= value <= neighbours.max()
+    elif fix == 0:
+        assert value == a_before.iloc[1]
+    else:
+        assert np.isnan(value)  # a forward fill leaves a series' first value missing, never another series'
+    for key in "bc":
+        pd.testing.assert_series_equal(series_of(filled, key), series_of(panel, key))
 
 
 def test_too_short_series_raise_or_are_left_out_with_a_warning():
