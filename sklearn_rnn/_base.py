@@ -519,7 +519,10 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
                 incremental=incremental,
             )
             if self.n_threads == "auto" and threads > 1 and torch.device(device).type == "cpu":
-                torch.set_num_threads(_measured_threads(net, dataset, train_batch, threads, lengths is None))
+                chosen = _measured_threads(net, dataset, train_batch, threads, lengths is None)
+                torch.set_num_threads(chosen)
+                if self.verbose:
+                    print(f"Threads: {chosen} (n_threads='auto': the faster of 1 and {threads} on the first batch)")
             net.partial_fit(dataset, None, epochs=1 if incremental else self.max_iter)
         net.set_params(train_split=None)  # keep no validation data in the fitted model
         self._record_training(net, device, warm=warm, validated=validation is not None)

@@ -263,3 +263,11 @@ def test_measurement_keeps_the_mode_of_a_continued_module(monkeypatch, fresh_cho
         est.fit(X, y).fit(X, y)
         modes[n_threads] = dict(est.net_.callbacks_)["watch"].modes
     assert modes["auto"] == modes[2]
+
+
+def test_verbose_fit_says_the_chosen_count(monkeypatch, fresh_choices, capsys):
+    _two_free_cores(monkeypatch)
+    _record_choices(monkeypatch, forced=1)
+    X, y = _medium_data(64)
+    LSTMRegressor(**_SIZE, max_iter=1, verbose=1, random_state=0).fit(X, y)
+    assert "Threads: 1 (n_threads='auto': the faster of 1 and 2 on the first batch)" in capsys.readouterr().out
