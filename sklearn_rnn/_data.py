@@ -10,6 +10,8 @@ import math
 import numpy as np
 import torch
 
+from ._input_fold import raw_input_network
+
 __all__ = [
     "SequenceDataset",
     "BatchIterator",
@@ -213,12 +215,15 @@ def _in_training_mode(module):
     return found
 
 
-def predict_in_batches(module, X, lengths, device, batch_size, *, mean=None, scale=None):
+def predict_in_batches(module, X, lengths, device, batch_size, *, mean=None, scale=None, fold=True):
     """Run ``module`` over ``X`` in inference mode, batch by batch.
 
     ``X`` holds raw inputs (float32 or float64): each batch is standardized
     with ``mean`` and ``scale`` (see :func:`standardize`; None when ``X`` is
-    already standardized) on its way to ``device``.
+    already standardized) on its way to ``device``, or, with ``fold`` where
+    :func:`~sklearn_rnn._input_fold.raw_input_network` applies, read raw by
+    a copy of ``module`` with the standardization folded into its first
+    layer (the same outputs within float32 round-off).
 
     Returns a tensor on ``device`` of shape ``(n_samples, n_outputs)`` in the
     order of ``X``. Only one batch of input is copied to the device at a time,
@@ -236,6 +241,11 @@ def predict_in_batches(module, X, lengths, device, batch_size, *, mean=None, sca
     out = None
     try:
         with torch.inference_mode():
+            if fold and mean is not None and lengths is None and str(device) == "cpu":
+                # the standardization folded into the first layer, where that applies
+                raw = raw_input_network(module)
+                if raw is not None:
+                    module, mean, scale = raw, None, None
             if lengths is None and len(X) <= batch_size:  # one batch: no batching machinery
                 return module(_input_batch(X, mean, scale, device), None)
             for positions, X_batch, batch_lengths in iter_batches(X, lengths, batch_size):

@@ -173,14 +173,17 @@ class RecurrentNetwork(nn.Module):
         return folded(output)
 
     def __getstate__(self):
+        # the inference caches (the folded head, the copy for raw inputs) are rebuilt on demand
         state = super().__getstate__()
         state.pop("_folded_head", None)
+        state.pop("_input_fold", None)
         return state
 
     def _apply(self, fn, *args, **kwargs):
-        # Module.to, .double(), .cuda(): the folding's copies belong to the old
+        # Module.to, .double(), .cuda(): the foldings' copies belong to the old
         # device or dtype; not kept alive until the next prediction notices
         self.__dict__.pop("_folded_head", None)
+        self.__dict__.pop("_input_fold", None)
         return super()._apply(fn, *args, **kwargs)
 
     def _dropout(self, summary):
