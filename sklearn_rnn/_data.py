@@ -24,6 +24,11 @@ __all__ = [
 
 # Values standardized per chunk: bounds the float64 temporaries to about 32 MB.
 _CHUNK_VALUES = 2**22
+# Predictions of at least this many input values read raw inputs through the
+# network copy with the standardization folded in (_input_fold.py): checking
+# that the copy is current costs about 15 microseconds a call, more than the
+# standardization of a few thousand values.
+_MIN_FOLDED_VALUES = 2**15
 # Prediction batches of at least this many values are standardized by torch,
 # whose element-wise kernels use the intra-op threads: 2.5 times NumPy's speed
 # at two threads for a batch of 512 x 24 x 4 values, slower for tiny ones.
@@ -241,7 +246,7 @@ def predict_in_batches(module, X, lengths, device, batch_size, *, mean=None, sca
     out = None
     try:
         with torch.inference_mode():
-            if fold and mean is not None and lengths is None and str(device) == "cpu":
+            if fold and mean is not None and lengths is None and X.size >= _MIN_FOLDED_VALUES and str(device) == "cpu":
                 # the standardization folded into the first layer, where that applies
                 raw = raw_input_network(module)
                 if raw is not None:

@@ -9,9 +9,10 @@ with those weights predicts from the raw inputs directly, without the pass
 that standardizes them (in float64, then cast) before every prediction
 batch. For the LSTM regressor of ``benchmarks/speed.py``'s medium workload
 (20,000 sequences of 24 steps and 4 features, hidden size 32, one thread,
-torch 2.13) a whole prediction took 70.6 against 78.9 ms, and a
-one-sequence batch 91 against 103 microseconds, with outputs within 1.2e-7
-of the standardized path.
+torch 2.13) a whole prediction took 70.6 against 78.9 ms, with outputs
+within 1.2e-7 of the standardized path. Checking that the copy is current
+costs more than standardizing a few sequences, so small predictions keep
+the standardization (``_MIN_FOLDED_VALUES`` in ``_data.py``).
 """
 
 import copy

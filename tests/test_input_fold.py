@@ -11,6 +11,22 @@ from sklearn_rnn import GRURegressor, LSTMClassifier, LSTMRegressor, RNNRegresso
 CELLS = {"lstm": LSTMRegressor, "gru": GRURegressor, "rnn": RNNRegressor}
 
 
+@pytest.fixture(autouse=True)
+def fold_every_call(monkeypatch):
+    """Small test data: fold calls of any size (only large ones are folded by default)."""
+    monkeypatch.setattr(_data, "_MIN_FOLDED_VALUES", 0)
+
+
+def test_only_large_calls_are_folded(monkeypatch):
+    monkeypatch.setattr(_data, "_MIN_FOLDED_VALUES", 1000)
+    X, y = _data_with_offset()  # 120 sequences of 8 x 3 values
+    est = LSTMRegressor(hidden_size=8, max_iter=2, random_state=0).fit(X, y)
+    est.predict(X[:1])
+    assert not _folded(est)
+    est.predict(X)
+    assert _folded(est)
+
+
 def _data_with_offset(offset=1.0, spread=3.0, n=120, steps=8, features=3, seed=0):
     rng = np.random.default_rng(seed)
     X = (rng.normal(size=(n, steps, features)) * spread + offset).astype(np.float32)
