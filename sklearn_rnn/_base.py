@@ -688,18 +688,9 @@ class BaseRecurrent(KerasNamesMixin, BaseEstimator):
         mean, scale = self._inference_statistics(module)
         threads = self._threads(min(batch_size, len(X)), X.shape[2])
         # a few thousand steps in all cannot be slowed down by denormals noticeably
-        flush = X.shape[0] * X.shape[1] > 4096
-        with torch_settings(flush=flush, threads=threads):
+        with torch_settings(flush=X.shape[0] * X.shape[1] > 4096, threads=threads):
             outputs = predict_in_batches(module, X, lengths, self.device_, batch_size, mean=mean, scale=scale)
         outputs = outputs.cpu().numpy()
-        if not np.isfinite(outputs).all() and mean is not None:
-            # Raw inputs beyond float32's range where the standardization is folded into the
-            # first layer: the standardized path may bring them into range.
-            with torch_settings(flush=flush, threads=threads):
-                outputs = predict_in_batches(
-                    module, X, lengths, self.device_, batch_size, mean=mean, scale=scale, fold=False
-                )
-            outputs = outputs.cpu().numpy()
         # A check of the small output rather than of the whole standardized input.
         if not np.isfinite(outputs).all():
             check_float32(standardize(X, mean, scale), "X", scaled=mean is not None)

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import torch
 
-from ._input_fold import raw_input_network
+from ._input_fold import FLOAT32_MAX, raw_input_network
 
 __all__ = [
     "SequenceDataset",
@@ -243,26 +243,50 @@ def predict_in_batches(module, X, lengths, device, batch_size, *, mean=None, sca
     training = _in_training_mode(module)
     for m in training:
         m.training = False
-    out = None
     try:
         with torch.inference_mode():
+            raw = None
             if fold and mean is not None and lengths is None and X.size >= _MIN_FOLDED_VALUES and str(device) == "cpu":
-                # the standardization folded into the first layer, where that applies
                 raw = raw_input_network(module)
-                if raw is not None:
-                    module, mean, scale = raw, None, None
-            if lengths is None and len(X) <= batch_size:  # one batch: no batching machinery
-                return module(_input_batch(X, mean, scale, device), None)
-            for positions, X_batch, batch_lengths in iter_batches(X, lengths, batch_size):
-                lengths_t = None if batch_lengths is None else torch.from_numpy(batch_lengths)
-                batch_out = module(_input_batch(X_batch, mean, scale, device), lengths_t)
-                if out is None:
-                    out = batch_out.new_empty((len(X), *batch_out.shape[1:]))
-                if isinstance(positions, slice):
-                    out[positions] = batch_out
-                else:
-                    out[torch.from_numpy(positions).to(out.device)] = batch_out
+            if raw is not None:
+                try:
+                    return _run_batches(
+                        raw, X, None, device, batch_size, None, None, limit=FLOAT32_MAX / raw.downsample
+                    )
+                except _OutOfRange:
+                    pass  # raw values beyond float32's range: the standardized path brings them into it
+            return _run_batches(module, X, lengths, device, batch_size, mean, scale)
     finally:
         for m in training:
             m.training = True
+
+
+class _OutOfRange(Exception):
+    """A raw input batch holds values the folded copy cannot read as float32."""
+
+
+def _run_batches(module, X, lengths, device, batch_size, mean, scale, limit=None):
+    """:func:`predict_in_batches`' loop; with ``limit``, raise
+    :class:`_OutOfRange` for a batch with a value beyond ``±limit``."""
+
+    def inputs(X_batch):
+        tensor = _input_batch(X_batch, mean, scale, device)
+        if limit is not None:
+            low, high = torch.aminmax(tensor)
+            if high > limit or low < -limit:
+                raise _OutOfRange
+        return tensor
+
+    if lengths is None and len(X) <= batch_size:  # one batch: no batching machinery
+        return module(inputs(X), None)
+    out = None
+    for positions, X_batch, batch_lengths in iter_batches(X, lengths, batch_size):
+        lengths_t = None if batch_lengths is None else torch.from_numpy(batch_lengths)
+        batch_out = module(inputs(X_batch), lengths_t)
+        if out is None:
+            out = batch_out.new_empty((len(X), *batch_out.shape[1:]))
+        if isinstance(positions, slice):
+            out[positions] = batch_out
+        else:
+            out[torch.from_numpy(positions).to(out.device)] = batch_out
     return out

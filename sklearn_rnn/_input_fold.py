@@ -20,6 +20,8 @@ import copy
 import torch
 from torch import nn
 
+from ._cells import GRULayers, LSTMLayers, RNNLayers
+
 # The largest |mean| / scale of a feature that is folded: the float32
 # products of raw values then lose at most this many times the round-off of
 # standardized ones (the offset the bias takes away is summed in float32).
@@ -31,35 +33,57 @@ _MAX_OFFSET = 8.0
 # avoids).
 _SCALES = (2.0**-60, 2.0**60)
 
-# The largest network (parameters) that is copied for the fold: the copy and
-# its snapshot hold three times the weights in all; larger networks spend
-# relatively less on the standardization pass anyway.
-_MAX_PARAMETERS = 2**20
+# The largest network (parameters and buffers) that is copied for the fold:
+# the copy and its snapshot hold three times the weights in all; larger
+# networks spend relatively less on the standardization pass anyway.
+_MAX_VALUES = 2**20
+
+# The largest raw input value a folded batch may hold, over the steps pooled
+# into one (``downsample``): float32's largest value. Beyond it the copy
+# would read infinities (or overflow in the pooling) where the standardized
+# values are finite.
+FLOAT32_MAX = float(torch.finfo(torch.float32).max)
+
+_CELLS = (LSTMLayers, GRULayers, RNNLayers)
 
 
-def _tensors(module):
-    """The network's parameters and buffers in a fixed order, read without
-    ``Module.parameters()``'s generator (a few microseconds per call)."""
-    tensors = list(module.rnn._flat_weights)
-    tensors += module.head._parameters.values()
-    tensors += module._buffers.values()
-    return tensors
+def _structure(module):
+    """What the copy's behaviour depends on besides the tensors' values: the
+    submodules (their identity), the network's settings and the layer's."""
+    rnn = module.rnn
+    return (
+        tuple(id(m) for m in module.modules()),
+        module.cell,
+        module.summary,
+        module.downsample,
+        module.truncated_bptt_steps,
+        module.future_steps,
+        module.bidirectional,
+        module.hidden_size,
+        type(rnn),
+        getattr(rnn, "nonlinearity", None),
+        getattr(rnn, "num_layers", None),
+    )
 
 
 def _hooked(module):
-    """Whether ``module`` or a submodule has forward hooks."""
-    if module._forward_hooks or module._forward_pre_hooks:
+    """Whether ``module`` or a submodule has forward hooks, or global module
+    hooks are registered (they would see the copy instead of ``module``)."""
+    registry = nn.modules.module
+    if getattr(registry, "_global_forward_hooks", None) or getattr(registry, "_global_forward_pre_hooks", None):
         return True
-    return any(child is not None and _hooked(child) for child in module._modules.values())
+    return any(m._forward_hooks or m._forward_pre_hooks for m in module.modules())
 
 
 class InputFold:
     """A copy of a :class:`~sklearn_rnn._module.RecurrentNetwork` that reads
     raw inputs, its input standardization folded into the first layer.
 
-    The copy is made from a snapshot of the network's parameters and
-    buffers: :meth:`current` compares them with the snapshot (about a
-    microsecond per tensor), which catches every change of their values.
+    The copy is made from a snapshot of the network's state dict (every
+    parameter and buffer) and of its structure (its submodules and
+    settings): :meth:`current` compares both with the network, which
+    catches every change of a value, a replaced submodule or a changed
+    setting.
 
     Parameters
     ----------
@@ -72,54 +96,64 @@ class InputFold:
         The copy, in eval mode, with zero mean and unit scale.
     """
 
-    __slots__ = ("network", "_snapshot")
+    __slots__ = ("network", "_snapshot", "_structure")
 
     def __init__(self, module):
         with torch.inference_mode(False), torch.no_grad():
-            self._snapshot = [tensor.detach().clone() for tensor in _tensors(module)]
+            self._structure = _structure(module)
+            self._snapshot = {name: t.detach().clone() for name, t in module.state_dict(keep_vars=True).items()}
             network = copy.deepcopy(module)
             rnn = network.rnn
-            ratio = network.input_mean / network.input_scale
+            mean, scale = network.input_mean.double(), network.input_scale.double()
+            ratio = mean / scale
             suffixes = ("", "_reverse") if network.bidirectional else ("",)
             for suffix in suffixes:
                 weight = getattr(rnn, f"weight_ih_l0{suffix}")
                 bias = getattr(rnn, f"bias_ih_l0{suffix}")
                 original = weight.double()
                 bias.copy_(bias.double() - original @ ratio)
-                weight.copy_(original / network.input_scale)
+                weight.copy_(original / scale)
             network.input_mean.zero_()
             network.input_scale.fill_(1.0)
         self.network = network.eval()
 
     @staticmethod
     def pays(module):
-        """Whether to fold ``module``: it standardizes its inputs, no feature's
-        ``|mean| / scale`` exceeds ``_MAX_OFFSET`` and every scale lies in
-        ``_SCALES``, its first layer has
-        biases, its tensors are float32 on the CPU, it reads no future
-        inputs (whose decoder would need a fold of its own), has no hooks
-        (a copy would call them with another module) and at most
-        ``_MAX_PARAMETERS`` parameters."""
-        mean, scale = module._buffers["input_mean"], module._buffers["input_scale"]
-        rnn = module.rnn
-        weight = rnn._parameters.get("weight_ih_l0")
-        if module.future_steps or weight is None or rnn._parameters.get("bias_ih_l0") is None:
+        """Whether to fold ``module``: the package's own recurrent layer with
+        biases, float32 on the CPU, and a plain linear head; no future
+        inputs (whose decoder would need a fold of its own); no hooks (a
+        copy would call them with another module); at most ``_MAX_VALUES``
+        values; and statistics that standardize, with every feature's
+        ``|mean| / scale`` at most ``_MAX_OFFSET`` and every scale within
+        ``_SCALES``."""
+        rnn, head = module._modules.get("rnn"), module._modules.get("head")
+        if type(rnn) not in _CELLS or type(head) is not nn.Linear or module.future_steps:
             return False
-        if weight.device.type != "cpu" or weight.dtype != torch.float32 or _hooked(module):
+        weight, bias = rnn._parameters.get("weight_ih_l0"), rnn._parameters.get("bias_ih_l0")
+        if weight is None or bias is None or weight.device.type != "cpu":
             return False
-        if sum(tensor.numel() for tensor in _tensors(module)) > _MAX_PARAMETERS:
+        state = module.state_dict(keep_vars=True)
+        if any(t.dtype != torch.float32 for name, t in state.items() if name not in ("input_mean", "input_scale")):
             return False
+        if sum(t.numel() for t in state.values()) > _MAX_VALUES or _hooked(module):
+            return False
+        mean, scale = module.input_mean.double(), module.input_scale.double()
         if not bool((mean != 0).any() or (scale != 1).any()):
             return False
         in_range = (scale >= _SCALES[0]) & (scale <= _SCALES[1]) & (mean.abs() <= _MAX_OFFSET * scale)
         return bool(in_range.all())
 
     def current(self, module):
-        """Whether this fold is still that of ``module``'s values."""
-        tensors = _tensors(module)
-        if len(tensors) != len(self._snapshot):
+        """Whether this fold is still that of ``module``: the same structure,
+        no hooks since, and every tensor of its state dict equal to the
+        snapshot."""
+        if _structure(module) != self._structure or _hooked(module):
             return False
-        for tensor, saved in zip(tensors, self._snapshot, strict=True):
+        state = module.state_dict(keep_vars=True)
+        if state.keys() != self._snapshot.keys():
+            return False
+        for name, tensor in state.items():
+            saved = self._snapshot[name]
             # torch.equal compares values across dtypes: a cast network must be folded again
             if tensor.dtype != saved.dtype or tensor.shape != saved.shape or not torch.equal(tensor, saved):
                 return False

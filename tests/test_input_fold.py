@@ -111,7 +111,7 @@ def test_variable_lengths_and_future_steps_are_not_folded():
 
 
 def test_large_networks_are_not_copied(monkeypatch):
-    monkeypatch.setattr(_input_fold, "_MAX_PARAMETERS", 100)
+    monkeypatch.setattr(_input_fold, "_MAX_VALUES", 100)
     X, y = _data_with_offset()
     est = LSTMRegressor(hidden_size=8, max_iter=2, random_state=0).fit(X, y)
     est.predict(X)
@@ -183,3 +183,81 @@ def test_raw_values_beyond_float32_fall_back_to_the_standardized_path(monkeypatc
     predictions = est.predict(X_new)
     assert np.isfinite(predictions).all()
     np.testing.assert_array_equal(predictions, _unfolded(monkeypatch, est, X_new))
+
+
+def _later_changes():
+    """Changes made after a first (folded) prediction that the next one must see."""
+
+    def cast(module):
+        module.float()  # the float64 statistics become float32 too
+
+    def head_without_bias(module):
+        module.head = torch.nn.Linear(module.head.in_features, module.head.out_features, bias=False)
+
+    def sequential_head(module):
+        width = module.head.in_features
+        module.head = torch.nn.Sequential(torch.nn.Linear(width, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+
+    def downsample(module):
+        module.downsample = 2
+
+    def summary_order(module):
+        module.summary = tuple(reversed(module.summary))
+
+    def functional_call_then_edit(module):
+        params = {k: v.detach().clone() for k, v in module.named_parameters()}
+        torch.func.functional_call(module, params, (torch.zeros(1, 8, 3),))
+        with torch.no_grad():
+            module.rnn.weight_hh_l0.mul_(0.0)
+
+    def wrapped_rnn(module):
+        class Wrapped(torch.nn.Module):
+            def __init__(self, inner):
+                super().__init__()
+                self.inner = inner
+
+            def forward(self, *args):
+                return self.inner(*args)
+
+        module.rnn = Wrapped(module.rnn)
+
+    return [cast, head_without_bias, sequential_head, downsample, summary_order, functional_call_then_edit, wrapped_rnn]
+
+
+@pytest.mark.parametrize("change", _later_changes(), ids=lambda f: f.__name__)
+def test_later_changes_reach_the_next_prediction(monkeypatch, change):
+    X, y = _data_with_offset()
+    est = LSTMRegressor(hidden_size=8, max_iter=2, random_state=0, summary="last+mean+max").fit(X, y)
+    est.predict(X)
+    assert _folded(est)
+    change(est.net_.module_)
+    try:
+        expected = _unfolded(monkeypatch, est, X)
+    except Exception as error:  # a change the network itself cannot run: the same error either way
+        with pytest.raises(type(error)):
+            est.predict(X)
+        return
+    np.testing.assert_allclose(est.predict(X), expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
+
+
+def test_hooks_registered_after_a_fold_are_called(monkeypatch):
+    X, y = _data_with_offset()
+    est = LSTMRegressor(hidden_size=8, max_iter=2, random_state=0).fit(X, y)
+    est.predict(X)
+    calls = []
+    est.net_.module_.head.register_forward_hook(lambda module, args, output: calls.append(module) or output + 100)
+    shifted = est.predict(X)
+    assert calls and all(module is est.net_.module_.head for module in calls)
+    np.testing.assert_array_equal(shifted, _unfolded(monkeypatch, est, X))
+
+
+def test_finite_but_out_of_float32_range_inputs_use_the_standardized_path(monkeypatch):
+    # saturated gates turn infinite inputs into finite outputs, so the range is checked on the inputs
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(256, 8, 2)) * 1e17
+    y = X[:, -1, 0] / 1e17
+    for Estimator in (LSTMRegressor, GRURegressor):
+        est = Estimator(hidden_size=8, max_iter=2, random_state=0).fit(X, y)
+        X_new = X.copy()
+        X_new[:4, -1] = [[1e39, -3e38], [-1e39, 3e38], [1e39, 3e38], [-1e39, -3e38]]
+        np.testing.assert_array_equal(est.predict(X_new), _unfolded(monkeypatch, est, X_new))
