@@ -26,8 +26,8 @@ __all__ = [
 _CHUNK_VALUES = 2**22
 # Predictions of at least this many input values read raw inputs through the
 # network copy with the standardization folded in (_input_fold.py): checking
-# that the copy is current costs about 15 microseconds a call, more than the
-# standardization of a few thousand values.
+# that the copy is current costs about 20 microseconds a call (medium LSTM),
+# more than the standardization of a few thousand values.
 _MIN_FOLDED_VALUES = 2**15
 # Prediction batches of at least this many values are standardized by torch,
 # whose element-wise kernels use the intra-op threads: 2.5 times NumPy's speed
@@ -220,12 +220,12 @@ def _in_training_mode(module):
     return found
 
 
-def predict_in_batches(module, X, lengths, device, batch_size, *, mean=None, scale=None, fold=True):
+def predict_in_batches(module, X, lengths, device, batch_size, *, mean=None, scale=None):
     """Run ``module`` over ``X`` in inference mode, batch by batch.
 
     ``X`` holds raw inputs (float32 or float64): each batch is standardized
     with ``mean`` and ``scale`` (see :func:`standardize`; None when ``X`` is
-    already standardized) on its way to ``device``, or, with ``fold`` where
+    already standardized) on its way to ``device``, or, for large calls where
     :func:`~sklearn_rnn._input_fold.raw_input_network` applies, read raw by
     a copy of ``module`` with the standardization folded into its first
     layer (the same outputs within float32 round-off).
@@ -246,7 +246,7 @@ def predict_in_batches(module, X, lengths, device, batch_size, *, mean=None, sca
     try:
         with torch.inference_mode():
             raw = None
-            if fold and mean is not None and lengths is None and X.size >= _MIN_FOLDED_VALUES and str(device) == "cpu":
+            if mean is not None and lengths is None and X.size >= _MIN_FOLDED_VALUES and str(device) == "cpu":
                 raw = raw_input_network(module)
             if raw is not None:
                 try:
