@@ -7,7 +7,7 @@ on the same data, batch size, epochs, Adam learning rate and shuffling. Each
 round fits every candidate and predicts the whole data set; then the round's
 models are timed together on single-sequence predictions (one sequence per
 call, in short blocks taken in turn; median per call, see
-:func:`time_latencies`). Tables give medians over the rounds.
+:func:`time_latencies`). Times in the tables are medians over the rounds.
 
 Candidates (``--candidates``; N is the number of available CPUs):
 
@@ -28,14 +28,17 @@ Candidates (``--candidates``; N is the number of available CPUs):
 Conditions (``--conditions idle,loaded``): "loaded" runs the same rounds
 beside ``--load`` busy processes (pure-Python spin loops, see ``_load.py``).
 A candidate other than ``ours`` that falls more than ``--give-up`` times
-behind the fastest loop gets no further rounds; the same-arithmetic ratios
-then compare it with its loop over the rounds both ran.
+behind the fastest loop gets no further rounds (its row then shows fewer
+rounds, whose medians the ratios set against the loops' medians over all
+of theirs); the same-arithmetic ratios compare ``ours@k`` and ``full@k``
+over the rounds both ran.
 
-Beside the medians, the tables give the paired ratio (the median over rounds
-of each round's ratio, which a slow spell of the machine cannot put on one
-side only) and the CPU ratio (process CPU time, which leaves out the time the
-process waited for a core: on a loaded machine, the share of the cores the
-scheduler gave it).
+Beside the ratios of medians, the tables give the paired ratio (the median
+over rounds of each round's ratio to that round's faster loop among the
+loops that ran it, which a slow spell of the machine cannot put on one side
+only) and the CPU ratio (the process CPU time of all its threads, busy-waiting
+ones included, over that of the loop fastest in wall time; it leaves out the
+time the process waited for a core).
 
 ``--profile`` instead runs cProfile over one fit and one predict of the
 estimator and of the hand-written loop, for the seed and medium workloads,
@@ -242,11 +245,14 @@ def fastest_loop(times, loops, metric):
 
 
 def paired_ratio(times, name, loops, metric="fit"):
-    """Median over rounds of the candidate's ``metric`` over that round's fastest loop."""
+    """Median over rounds of the candidate's ``metric`` over that round's
+    fastest loop, among the loops that ran that round (``--give-up`` stops a
+    loop by its fit time; rounds without any loop are left out)."""
     ratios = []
     for r, value in enumerate(times[name][metric]):
-        floor = min(times[loop][metric][r] for loop in loops if len(times[loop][metric]) > r)
-        ratios.append(value / floor)
+        ran = [times[loop][metric][r] for loop in loops if len(times[loop][metric]) > r]
+        if ran:
+            ratios.append(value / min(ran))
     return C.median(ratios)
 
 
@@ -371,9 +377,9 @@ def main_table(results, condition, candidates, loops):
     print(
         "loop: the fastest plain loop of that row's workload and cell (the faster of plain@1 and plain@N, "
         "chosen per metric). Times are medians over the rounds; paired: median of per-round ratios to "
-        "that round's faster plain loop; CPU: process CPU time over the fastest loop's (for predict, the loop "
-        "fastest in wall time); 1-seq: median "
-        "seconds of one predict call on one sequence, in microseconds."
+        "that round's faster plain loop among those that ran it; CPU: process CPU time over that of "
+        "the loop fastest in wall time; 1-seq: median seconds of one predict call on one sequence, in "
+        "microseconds."
     )
 
 
