@@ -136,9 +136,9 @@ class torch_threads(_Block):
 
     def __enter__(self):
         self._enter_once()
+        # the count before, even where it is already n_threads: the block may change it
         self._previous = None if self._n_threads is None else torch.get_num_threads()
-        if self._previous is not None and self._previous != self._n_threads:
-            torch.set_num_threads(self._n_threads)
+        _set_threads(self._n_threads)
         return self
 
     def __exit__(self, *exc_info):
